@@ -1,0 +1,1 @@
+"""The FastAPI sidecar: workflow definitions and read models in PostgreSQL."""

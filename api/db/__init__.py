@@ -1,0 +1,1 @@
+"""Database access: the async engine, migrations, models and repositories."""

@@ -1,0 +1,13 @@
+"""The async SQLAlchemy engine, built from settings (no connection until first use)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from workflows.settings import Settings
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        settings.database_url.get_secret_value(), pool_size=10, max_overflow=10, pool_pre_ping=True
+    )

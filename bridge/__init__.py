@@ -1,0 +1,1 @@
+"""The only component that talks to NATS: JetStream subjects in, Kafka topics out, and back."""

@@ -1,0 +1,1 @@
+"""Process-level glue shared by every process: settings, logging, the CLI and the native service manager."""

@@ -1,0 +1,135 @@
+"""`workflows`: one command for every process and chore of the product."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from workflows.services.base import ServiceStatus
+from workflows.settings import Settings
+
+app = typer.Typer(help="Workflow automation engine on Kafka.", no_args_is_help=True, add_completion=False)
+services_app = typer.Typer(help="Native Kafka, PostgreSQL and NATS for development and tests.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(services_app, name="services")
+app.add_typer(db_app, name="db")
+console = Console()
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@services_app.command("up")
+def services_up() -> None:
+    """Start Kafka, PostgreSQL and NATS (reusing any that already run) and wait until healthy."""
+    from workflows import services
+
+    try:
+        rows = services.up(_settings())
+    except services.ServiceError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    _print_status(rows)
+
+
+@services_app.command("down")
+def services_down() -> None:
+    """Stop the services that `services up` started (and nothing else)."""
+    from workflows import services
+
+    for name, outcome in services.down(_settings()):
+        console.print(f"{name}: {outcome}")
+
+
+@services_app.command("status")
+def services_status() -> None:
+    """Print each service, its address and health; exit 1 if any is unhealthy."""
+    from workflows import services
+
+    rows = services.status(_settings())
+    _print_status(rows)
+    if not all(r.healthy for r in rows):
+        raise typer.Exit(1)
+
+
+def _print_status(rows: list[ServiceStatus]) -> None:
+    table = Table("service", "address", "health", "started by", "pid", "detail")
+    for r in rows:
+        table.add_row(
+            r.name,
+            r.address,
+            "[green]healthy[/green]" if r.healthy else "[red]down[/red]",
+            "services up" if r.owned else "external",
+            str(r.pid or "-"),
+            r.detail,
+        )
+    console.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply the Alembic migrations to the configured database."""
+    from api.db.migrate import upgrade
+
+    upgrade(_settings(), revision=revision)
+    console.print(f"database upgraded to {revision}")
+
+
+@app.command()
+def token(
+    tenant: Annotated[str, typer.Option(help="tenantId claim")],
+    user: Annotated[str, typer.Option(help="sub claim (the acting user id)")] = "00000000-0000-0000-0000-000000000001",
+    ttl: Annotated[int, typer.Option(help="lifetime in seconds")] = 24 * 3600,
+) -> None:
+    """Mint a development JWT for a tenant, signed with WORKFLOWS_JWT_SECRET."""
+    from api.auth import mint_token
+
+    typer.echo(mint_token(_settings(), tenant_id=tenant, user_id=user, ttl_seconds=ttl))
+
+
+@app.command()
+def api() -> None:
+    """Run the FastAPI sidecar."""
+    from api.main import serve
+
+    serve(_settings())
+
+
+@app.command()
+def worker() -> None:
+    """Run a streams worker (joins the consumer group; run several to share partitions)."""
+    from streams.main import run_worker
+
+    run_worker(_settings())
+
+
+@app.command()
+def bridge() -> None:
+    """Run the NATS JetStream <-> Kafka bridge."""
+    from bridge.main import run_bridge
+
+    run_bridge(_settings())
+
+
+@app.command()
+def run(
+    workers: Annotated[int, typer.Option(help="number of streams workers")] = 1,
+) -> None:
+    """Run the whole product: services up, migrations, bridge + worker(s) + API, until Ctrl-C."""
+    from workflows.stack import run_stack
+
+    sys.exit(run_stack(_settings(), workers=workers, console=console, cwd=Path.cwd()))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
