@@ -45,14 +45,23 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            {"path": "$." + ".".join(str(p) for p in e.get("loc", ())[1:]), "code": e.get("type"), "message": e.get("msg")}
+            {
+                "path": "$." + ".".join(str(p) for p in e.get("loc", ())[1:]),
+                "code": e.get("type"),
+                "message": e.get("msg"),
+            }
             for e in exc.errors()
         ]
-        body = {"success": False, "error": {"code": "invalid_request", "message": "request is invalid", "details": problems}}
+        body = {
+            "success": False,
+            "error": {"code": "invalid_request", "message": "request is invalid", "details": problems},
+        }
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+            exc.status_code, "http_error"
+        )
         body = {"success": False, "error": {"code": code, "message": str(exc.detail), "details": None}}
         return JSONResponse(body, status_code=exc.status_code)

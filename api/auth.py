@@ -33,7 +33,9 @@ def decode_token(settings: Settings, token: str) -> Principal:
     else:
         key = settings.jwt_secret.get_secret_value()
     try:
-        claims = jwt.decode(token, key, algorithms=[settings.jwt_algorithm], options={"require": ["exp", "sub"]})
+        claims = jwt.decode(
+            token, key, algorithms=[settings.jwt_algorithm], options={"require": ["exp", "sub"]}
+        )
     except jwt.PyJWTError as exc:
         raise AuthError(f"invalid token: {exc}") from exc
     tenant = claims.get("tenantId")

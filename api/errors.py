@@ -1,10 +1,10 @@
 """API errors and the spec's error envelope.
 
-    ApiError                 (root: every expected failure, rendered as {"success": false, "error": ...})
-    ├── AuthError            401
-    ├── NotFoundError        404 (also for another tenant's resources: never leak existence)
-    ├── ConflictError        409 (invalid status change, version races)
-    └── UnprocessableError   422 (validation problems, each with its JSON path)
+ApiError                 (root: every expected failure, rendered as {"success": false, "error": ...})
+├── AuthError            401
+├── NotFoundError        404 (also for another tenant's resources: never leak existence)
+├── ConflictError        409 (invalid status change, version races)
+└── UnprocessableError   422 (validation problems, each with its JSON path)
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ class ApiError(Exception):
             self.code = code
 
     def body(self) -> dict[str, Any]:
-        return {"success": False, "error": {"code": self.code, "message": self.message, "details": self.details}}
+        return {
+            "success": False,
+            "error": {"code": self.code, "message": self.message, "details": self.details},
+        }
 
 
 class AuthError(ApiError):

@@ -41,7 +41,7 @@ class BridgeRunner:
         await self.producer.start()
 
     async def ensure_stream(self) -> None:
-        """Create the inbound stream unless it exists; an existing stream owned by the platform is used as is."""
+        """Create the inbound stream unless it exists; a stream the platform already owns is used as is."""
         assert self.js is not None
         try:
             await self.js.stream_info(self.settings.nats_stream)

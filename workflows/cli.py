@@ -14,7 +14,9 @@ from workflows.services.base import ServiceStatus
 from workflows.settings import Settings
 
 app = typer.Typer(help="Workflow automation engine on Kafka.", no_args_is_help=True, add_completion=False)
-services_app = typer.Typer(help="Native Kafka, PostgreSQL and NATS for development and tests.", no_args_is_help=True)
+services_app = typer.Typer(
+    help="Native Kafka, PostgreSQL and NATS for development and tests.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(services_app, name="services")
 app.add_typer(db_app, name="db")
@@ -84,7 +86,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 @app.command()
 def token(
     tenant: Annotated[str, typer.Option(help="tenantId claim")],
-    user: Annotated[str, typer.Option(help="sub claim (the acting user id)")] = "00000000-0000-0000-0000-000000000001",
+    user: Annotated[
+        str, typer.Option(help="sub claim (the acting user id)")
+    ] = "00000000-0000-0000-0000-000000000001",
     ttl: Annotated[int, typer.Option(help="lifetime in seconds")] = 24 * 3600,
 ) -> None:
     """Mint a development JWT for a tenant, signed with WORKFLOWS_JWT_SECRET."""

@@ -53,8 +53,15 @@ async def nats_probe(url: str) -> tuple[bool, str]:
     import nats
     from nats.errors import Error as NatsError
 
+    async def _quiet(_exc: Exception) -> None:
+        # nats-py logs every failed attempt itself; the probe reports the outcome once.
+        return None
+
     try:
-        nc = await nats.connect(url, connect_timeout=_TIMEOUT, max_reconnect_attempts=0, allow_reconnect=False)
+        # nats-py keeps retrying an unreachable server on the first connect: bound the whole attempt.
+        nc = await asyncio.wait_for(
+            nats.connect(url, connect_timeout=_TIMEOUT, allow_reconnect=False, error_cb=_quiet), _TIMEOUT
+        )
     except (OSError, TimeoutError, NatsError) as exc:
         return False, f"{url}: {type(exc).__name__}: {exc}"
     try:

@@ -22,7 +22,7 @@ _PROCESSES = ("bridge", "worker", "api")
 def _api_healthy(settings: Settings) -> bool:
     url = f"http://{settings.api_host}:{settings.api_port}/healthz"
     try:
-        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback URL from settings
+        with urllib.request.urlopen(url, timeout=2) as resp:
             return bool(resp.status == 200)
     except OSError:
         return False
@@ -71,13 +71,17 @@ def run_stack(settings: Settings, *, workers: int, console: Console, cwd: Path) 
     console.print(f"API docs:   {base}/docs")
     console.print(f"health:     {base}/healthz")
     console.print(f"logs:       {logs}/")
-    console.print("Ctrl-C stops the processes (the services keep running; `workflows services down` stops them).")
+    console.print(
+        "Ctrl-C stops the processes (the services keep running; `workflows services down` stops them)."
+    )
 
     exit_code = 0
     while not stopping:
         for name, proc in children.items():
             if proc.poll() is not None:
-                console.print(f"[red]{name} exited with {proc.returncode}; see {logs / (name + '.log')}[/red]")
+                console.print(
+                    f"[red]{name} exited with {proc.returncode}; see {logs / (name + '.log')}[/red]"
+                )
                 stopping = True
                 exit_code = 1
         time.sleep(0.5)

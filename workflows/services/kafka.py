@@ -10,6 +10,7 @@ import uuid
 from importlib import resources
 from pathlib import Path
 
+from workflows.probes import kafka_probe
 from workflows.services.base import (
     ServiceError,
     ServiceStatus,
@@ -20,7 +21,6 @@ from workflows.services.base import (
     stop_pid,
     wait_until,
 )
-from workflows.probes import kafka_probe
 from workflows.settings import Settings
 
 _LOG4J2 = """\
@@ -132,7 +132,9 @@ class Kafka:
         ]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
         if done.returncode != 0:
-            raise ServiceError(f"resolving Kafka {self.s.kafka_version} with Maven failed:\n{done.stdout[-2000:]}")
+            raise ServiceError(
+                f"resolving Kafka {self.s.kafka_version} with Maven failed:\n{done.stdout[-2000:]}"
+            )
         marker.write_text("ok\n")
 
     def _write_config(self) -> Path:
@@ -171,7 +173,19 @@ class Kafka:
             return
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         java = shutil.which("java") or "java"
-        cmd = [java, "-cp", f"{self.libs}/*", "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)]
+        cmd = [
+            java,
+            "-cp",
+            f"{self.libs}/*",
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            cluster_id,
+            "-c",
+            str(config),
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
         if done.returncode != 0:
-            raise ServiceError(f"formatting Kafka storage failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+            raise ServiceError(
+                f"formatting Kafka storage failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+            )

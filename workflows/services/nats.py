@@ -37,7 +37,7 @@ class Nats:
     def _jetstream_ready(self) -> bool:
         url = f"http://127.0.0.1:{self.s.nats_monitor_port}/jsz"
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - fixed loopback URL
+            with urllib.request.urlopen(url, timeout=2) as resp:
                 body = json.loads(resp.read())
         except (OSError, urllib.error.URLError, ValueError):
             return False
@@ -67,8 +67,8 @@ class Nats:
             # max_payload is only settable in a config file on nats-server 2.9; the bridge must see
             # oversized platform messages (up to 8 MB) to dead-letter them with a reason.
             config.write_text(
-                f"host: 127.0.0.1\nport: {self.s.nats_port}\nhttp: \"127.0.0.1:{self.s.nats_monitor_port}\"\n"
-                f"max_payload: 8MB\njetstream {{\n  store_dir: \"{store}\"\n}}\n"
+                f'host: 127.0.0.1\nport: {self.s.nats_port}\nhttp: "127.0.0.1:{self.s.nats_monitor_port}"\n'
+                f'max_payload: 8MB\njetstream {{\n  store_dir: "{store}"\n}}\n'
             )
             argv = [binary, "-c", str(config)]
             pid = spawn(argv, log=self.log, pidfile=self.pidfile)
@@ -93,10 +93,16 @@ class Nats:
         if found:
             return found
         if os.geteuid() != 0:
-            raise ServiceError("nats-server is missing: install Debian's package (sudo apt-get install nats-server)")
+            raise ServiceError(
+                "nats-server is missing: install Debian's package (sudo apt-get install nats-server)"
+            )
         for argv in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "nats-server"]):
             done = subprocess.run(  # noqa: S603
-                argv, capture_output=True, text=True, check=False, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+                argv,
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
             )
             if done.returncode != 0:
                 raise ServiceError(f"{' '.join(argv)} failed:\n{done.stderr[-1500:]}")

@@ -18,6 +18,10 @@ def _quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _quote_ident(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
 class Postgres:
     name = "postgres"
 
@@ -80,7 +84,19 @@ class Postgres:
         self._init_cluster()
         options = f"-c listen_addresses=127.0.0.1 -p {self.s.postgres_port} -k {self.sockets}"
         self._run(
-            [self._bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", options, "start"],
+            [
+                self._bin("pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                options,
+                "start",
+            ],
             what="starting PostgreSQL",
         )
         self._ensure_database()
@@ -90,7 +106,10 @@ class Postgres:
         pid = self._pid()
         if pid is None:
             return "not started by us"
-        self._run([self._bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"], what="stopping PostgreSQL")
+        self._run(
+            [self._bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"],
+            what="stopping PostgreSQL",
+        )
         return f"stopped pid {pid}"
 
     def _init_cluster(self) -> None:
@@ -117,7 +136,9 @@ class Postgres:
         )
         # Development tuning: the cluster is disposable; durability of the last commit on power loss is not.
         with (self.data / "postgresql.conf").open("a") as conf:
-            conf.write("\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n")
+            conf.write(
+                "\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n"
+            )
 
     def _psql(self, sql: str, *, database: str = "postgres") -> str:
         argv = [self._bin("psql"), "-h", str(self.sockets), "-p", str(self.s.postgres_port), "-U", _SUPERUSER]
@@ -126,11 +147,14 @@ class Postgres:
     def _ensure_database(self) -> None:
         user = self.s.postgres_user
         password = self.s.postgres_password.get_secret_value()
-        if not self._psql(f"SELECT 1 FROM pg_roles WHERE rolname = {_quote_literal(user)}").strip():
-            self._psql(f'CREATE ROLE "{user}" LOGIN PASSWORD {_quote_literal(password)} CREATEDB')
+        # psql takes no bind parameters on the command line; every value below goes through a quoting helper.
+        role = self._psql(f"SELECT 1 FROM pg_roles WHERE rolname = {_quote_literal(user)}")  # noqa: S608
+        if not role.strip():
+            self._psql(f"CREATE ROLE {_quote_ident(user)} LOGIN PASSWORD {_quote_literal(password)} CREATEDB")
         for db in (self.s.postgres_db, f"{self.s.postgres_db}_test"):
-            if not self._psql(f"SELECT 1 FROM pg_database WHERE datname = {_quote_literal(db)}").strip():
-                self._psql(f'CREATE DATABASE "{db}" OWNER "{user}"')
+            found = self._psql(f"SELECT 1 FROM pg_database WHERE datname = {_quote_literal(db)}")  # noqa: S608
+            if not found.strip():
+                self._psql(f"CREATE DATABASE {_quote_ident(db)} OWNER {_quote_ident(user)}")
 
 
 def _version_key(path: str) -> int:

@@ -21,7 +21,9 @@ NOW = sa.text("now()")
 
 def upgrade() -> None:
     workflow_status = pg.ENUM("draft", "active", "paused", "archived", name="workflow_status")
-    run_status = pg.ENUM("running", "completed", "failed", "goal_reached", "cancelled", name="workflow_run_status")
+    run_status = pg.ENUM(
+        "running", "completed", "failed", "goal_reached", "cancelled", name="workflow_run_status"
+    )
     step_status = pg.ENUM("pending", "running", "completed", "failed", "skipped", name="workflow_step_status")
 
     op.create_table(
@@ -137,7 +139,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("outbox", "workflow_schedules", "workflow_run_steps", "workflow_runs", "workflow_versions", "workflows"):
+    for table in (
+        "outbox",
+        "workflow_schedules",
+        "workflow_run_steps",
+        "workflow_runs",
+        "workflow_versions",
+        "workflows",
+    ):
         op.drop_table(table)
     for enum in ("workflow_step_status", "workflow_run_status", "workflow_status"):
         op.execute(f"DROP TYPE IF EXISTS {enum}")

@@ -1,0 +1,249 @@
+"""Engine micro-benchmark: events per second on one core.
+
+Run: ``python bench/engine_bench.py [--contacts N] [--repeats R]``. Prints the median of R runs of:
+
+* ``baseline``: a trivial loop doing only dict -> Event -> dict (the floor any worker pays);
+* ``10-node``: a 10-node workflow (trigger match, condition, send, tag, delay, condition, send, update,
+  end) over many contacts, 4 events per contact (created, opened, updated, timer fired), each event paying
+  what the worker pays: state from_dict, Event.from_dict, step, state to_dict, effect to_dict;
+* ``1000 workflows``: trigger matching for one tenant with 1,000 active workflows spread over 50 event
+  types (each event type has 20 candidate workflows with conditions; 1 in 20 matches), same per-event
+  costs;
+* ``1000 workflows / 1 event type``: all 1,000 listen to one event type; with equality conditions the
+  compiled trigger index narrows the candidates, with ``starts_with`` conditions (full scan, the worst
+  case) every trigger is evaluated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from streams.engine import ContactState, DefinitionIndex, Event, compile_definition, step
+from streams.engine.ids import run_id_for
+
+TENANT = "tenant-bench"
+T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+DAY = 86_400_000
+
+
+def ten_node_workflow() -> dict[str, Any]:
+    return {
+        "id": "wf-10",
+        "tenantId": TENANT,
+        "version": 1,
+        "status": "active",
+        "trigger": {
+            "type": "event",
+            "event": "contact.created",
+            "conditions": [{"field": "source", "operator": "equals", "value": "website_signup"}],
+        },
+        "nodes": [
+            {
+                "id": "n1",
+                "type": "condition",
+                "data": {"conditions": [{"field": "email", "operator": "exists"}]},
+            },
+            {"id": "n2", "type": "send_email", "data": {"templateId": "tpl-welcome", "fromName": "Acme"}},
+            {"id": "n3", "type": "add_tag", "data": {"tag": "onboarding"}},
+            {"id": "n4", "type": "delay", "data": {"duration": 1, "unit": "days"}},
+            {
+                "id": "n5",
+                "type": "condition",
+                "data": {"conditions": [{"field": "hasOpened", "operator": "equals", "value": True}]},
+            },
+            {"id": "n6", "type": "send_sms", "data": {"templateId": "tpl-sms"}},
+            {"id": "n7", "type": "update_contact", "data": {"attributes": {"onboarded": True}}},
+            {"id": "n8", "type": "send_email", "data": {"templateId": "tpl-reminder"}},
+            {"id": "n9", "type": "end", "data": {}},
+            {"id": "n10", "type": "end", "data": {}},
+        ],
+        "edges": [
+            {"source": "trigger", "target": "n1"},
+            {"source": "n1", "target": "n2", "branch": "true"},
+            {"source": "n1", "target": "n10", "branch": "false"},
+            {"source": "n2", "target": "n3"},
+            {"source": "n3", "target": "n4"},
+            {"source": "n4", "target": "n5"},
+            {"source": "n5", "target": "n6", "branch": "true"},
+            {"source": "n5", "target": "n8", "branch": "false"},
+            {"source": "n6", "target": "n7"},
+            {"source": "n7", "target": "n9"},
+            {"source": "n8", "target": "n9"},
+        ],
+        "goals": [
+            {
+                "id": "g1",
+                "event": "contact.attribute_changed",
+                "conditions": [{"field": "attributes.has_purchased", "operator": "equals", "value": True}],
+            }
+        ],
+    }
+
+
+def envelope(event_id: str, kind: str, contact: str, at: int, data: dict[str, Any]) -> dict[str, Any]:
+    iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at / 1000)) + f".{at % 1000:03d}Z"
+    return {
+        "id": event_id,
+        "type": kind,
+        "tenantId": TENANT,
+        "contactId": contact,
+        "occurredAt": iso,
+        "data": data,
+    }
+
+
+def ten_node_events(contacts: int) -> list[tuple[dict[str, Any], int]]:
+    """Per contact: created (runs to the delay), opened, an unrelated update, timer fired (to the end)."""
+    events = []
+    for i in range(contacts):
+        contact = f"c{i}"
+        run_id = run_id_for(TENANT, "wf-10", contact, f"{contact}-created")
+        profile = {
+            "email": f"{contact}@example.com",
+            "source": "website_signup",
+            "attributes": {"plan": "free"},
+        }
+        events.append(
+            (envelope(f"{contact}-created", "contact.created", contact, T0, {"contact": profile}), T0)
+        )
+        events.append(
+            (
+                envelope(
+                    f"{contact}-open", "pipeline.message.opened", contact, T0 + 60_000, {"runId": run_id}
+                ),
+                T0,
+            )
+        )
+        change = {"changes": {"attributes.score": i}}
+        events.append((envelope(f"{contact}-upd", "contact.updated", contact, T0 + 120_000, change), T0))
+        timer = {"runId": run_id, "timerId": f"{run_id}:n4:1:delay", "kind": "delay"}
+        events.append(
+            (envelope(f"{contact}-timer", "workflow.timer.fired", contact, T0 + DAY, timer), T0 + DAY)
+        )
+    # Interleave contacts the way a partition would: all creations first, then the rest.
+    return sorted(events, key=lambda e: e[1])
+
+
+def run_worker_loop(index: DefinitionIndex, events: list[tuple[dict[str, Any], int]]) -> tuple[int, int]:
+    """What the worker pays per event. Returns (events, effects)."""
+    store: dict[str, dict[str, Any]] = {}
+    produced = 0
+    for raw, now in events:
+        event = Event.from_dict(raw)
+        record = store.get(event.contact_id)
+        state = ContactState.from_dict(record) if record else ContactState.empty(TENANT, event.contact_id)
+        transition = step(state, event, definitions=index, now=now)
+        store[event.contact_id] = transition.state.to_dict()
+        produced += len([e.to_dict() for e in transition.effects])
+    return len(events), produced
+
+
+def baseline_loop(events: list[tuple[dict[str, Any], int]]) -> tuple[int, int]:
+    out = 0
+    for raw, _now in events:
+        out += len(Event.from_dict(raw).to_dict())
+    return len(events), out
+
+
+def many_workflows(*, types: int, indexable: bool = True) -> DefinitionIndex:
+    """1,000 workflows; ``indexable`` triggers start with an equality condition (filed by value in the
+    compiled trigger index), the others use ``starts_with`` so every trigger is evaluated."""
+    operator = "equals" if indexable else "starts_with"
+    definitions = []
+    for w in range(1000):
+        definitions.append(
+            compile_definition(
+                {
+                    "id": f"wf-{w}",
+                    "tenantId": TENANT,
+                    "status": "active",
+                    "trigger": {
+                        "type": "event",
+                        "event": f"custom.event.{w % types}",
+                        "conditions": [
+                            {"field": "event.data.campaign", "operator": operator, "value": f"camp-{w}"},
+                            {"field": "attributes.plan", "operator": "in", "value": ["free", "pro"]},
+                        ],
+                    },
+                    "nodes": [{"id": "a", "type": "add_tag", "data": {"tag": f"t{w}"}}],
+                    "edges": [{"source": "trigger", "target": "a"}],
+                }
+            )
+        )
+    return DefinitionIndex(definitions)
+
+
+def many_events(count: int, *, types: int) -> list[tuple[dict[str, Any], int]]:
+    events = []
+    for i in range(count):
+        contact = f"c{i % 2000}"
+        kind = f"custom.event.{i % types}"
+        # 1 in 20 events names a campaign of a workflow listening to its type (which then starts a run).
+        campaign = f"camp-{i % types + types * (i % 20)}" if i % 20 == 0 else "none"
+        events.append((envelope(f"e{i}", kind, contact, T0 + i, {"campaign": campaign}), T0 + i))
+    return events
+
+
+def measure(label: str, fn: Callable[[], tuple[int, int]], repeats: int) -> float:
+    rates = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        count, _ = fn()
+        rates.append(count / (time.perf_counter() - started))
+    median = statistics.median(rates)
+    spread = f"min {min(rates):,.0f}, max {max(rates):,.0f}"
+    print(f"{label:<44} {median:>12,.0f} events/s  (median of {repeats}; {spread})")
+    return median
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--contacts", type=int, default=5000)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    ten = DefinitionIndex([compile_definition(ten_node_workflow())])
+    events = ten_node_events(args.contacts)
+    baseline = measure("baseline: dict -> Event -> dict", lambda: baseline_loop(events), args.repeats)
+    ten_rate = measure(
+        "10-node workflow, state round trip per event", lambda: run_worker_loop(ten, events), args.repeats
+    )
+
+    spread = many_workflows(types=50)
+    spread_events = many_events(20_000, types=50)
+    spread_rate = measure(
+        "1000 workflows / 50 event types", lambda: run_worker_loop(spread, spread_events), args.repeats
+    )
+    same = many_workflows(types=1)
+    same_events = many_events(20_000, types=1)
+    same_rate = measure(
+        "1000 workflows / 1 event type, equality", lambda: run_worker_loop(same, same_events), args.repeats
+    )
+    scan = many_workflows(types=1, indexable=False)
+    scan_events = many_events(2_000, types=1)
+    scan_rate = measure(
+        "1000 workflows / 1 event type, full scan", lambda: run_worker_loop(scan, scan_events), args.repeats
+    )
+
+    print()
+    print(f"10-node / baseline ratio:       {ten_rate / baseline:.3f}")
+    print(f"1000-wf spread / baseline ratio: {spread_rate / baseline:.3f}")
+    print(f"1000-wf same-type / baseline:    {same_rate / baseline:.3f}")
+    print(f"1000-wf full scan / baseline:    {scan_rate / baseline:.4f}")
+    target = 30_000
+    verdict = "OK" if ten_rate >= target else "BELOW TARGET"
+    print(f"target >= {target:,} events/s for the 10-node case: {verdict}")
+
+
+if __name__ == "__main__":
+    main()

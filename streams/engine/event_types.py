@@ -1,0 +1,78 @@
+"""Every event type and outbound subject the engine knows, in one place.
+
+Inbound types equal the NATS subjects of the platform; internal types are put on the same Kafka topic by the
+worker (timers, action results) and by the API (manual and webhook triggers, cancellations, schedule ticks).
+Any other type is still a valid event: it can match an ``event`` trigger or a goal by its type.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Inbound platform events (NATS subjects).
+CONTACT_CREATED: Final = "contact.created"
+CONTACT_UPDATED: Final = "contact.updated"
+SEGMENT_MEMBER_ADDED: Final = "segment.member.added"
+SEGMENT_MEMBER_REMOVED: Final = "segment.member.removed"
+MESSAGE_OPENED: Final = "pipeline.message.opened"
+MESSAGE_CLICKED: Final = "pipeline.message.clicked"
+
+# The spec's goal example uses this name; the contacts module publishes contact.updated, so a goal on
+# contact.attribute_changed also matches contact.updated.
+CONTACT_ATTRIBUTE_CHANGED: Final = "contact.attribute_changed"
+
+# Internal events (worker, executor, API).
+TIMER_FIRED: Final = "workflow.timer.fired"
+ACTION_COMPLETED: Final = "workflow.action.completed"
+ACTION_FAILED: Final = "workflow.action.failed"
+RUN_CANCEL_REQUESTED: Final = "workflow.run.cancel_requested"
+TRIGGER_MANUAL: Final = "workflow.trigger.manual"
+TRIGGER_WEBHOOK: Final = "workflow.trigger.webhook"
+SCHEDULE_TICK: Final = "workflow.schedule.tick"
+
+PLATFORM_EVENT_TYPES: Final = frozenset(
+    {
+        CONTACT_CREATED,
+        CONTACT_UPDATED,
+        SEGMENT_MEMBER_ADDED,
+        SEGMENT_MEMBER_REMOVED,
+        MESSAGE_OPENED,
+        MESSAGE_CLICKED,
+    }
+)
+INTERNAL_EVENT_TYPES: Final = frozenset(
+    {
+        TIMER_FIRED,
+        ACTION_COMPLETED,
+        ACTION_FAILED,
+        RUN_CANCEL_REQUESTED,
+        TRIGGER_MANUAL,
+        TRIGGER_WEBHOOK,
+        SCHEDULE_TICK,
+    }
+)
+# Internal events addressed to one workflow by data.workflowId.
+TARGETED_TRIGGER_TYPES: Final = frozenset({TRIGGER_MANUAL, TRIGGER_WEBHOOK, SCHEDULE_TICK})
+
+# Outbound run lifecycle subjects (the spec's published events).
+RUN_STARTED: Final = "workflow.run.started"
+RUN_COMPLETED: Final = "workflow.run.completed"
+RUN_FAILED: Final = "workflow.run.failed"
+RUN_GOAL_REACHED: Final = "workflow.run.goal_reached"
+RUN_CANCELLED: Final = "workflow.run.cancelled"
+NODE_EXECUTED: Final = "workflow.node.executed"
+
+# Outbound commands for other modules.
+MESSAGE_SEND: Final = "pipeline.message.send"
+CONTACT_COMMAND_UPDATE: Final = "contact.command.update"
+CONTACT_COMMAND_ADD_TAG: Final = "contact.command.add_tag"
+CONTACT_COMMAND_REMOVE_TAG: Final = "contact.command.remove_tag"
+SEGMENT_COMMAND_ADD_MEMBER: Final = "segment.command.add_member"
+SEGMENT_COMMAND_REMOVE_MEMBER: Final = "segment.command.remove_member"
+
+# Timer kinds (ScheduleTimer.timer_kind, TimerFired data.kind).
+TIMER_DELAY: Final = "delay"
+TIMER_WAIT_UNTIL: Final = "wait_until"
+TIMER_ACTION_TIMEOUT: Final = "action_timeout"
+TIMER_SCHEDULE: Final = "schedule"
+TIMER_KINDS: Final = frozenset({TIMER_DELAY, TIMER_WAIT_UNTIL, TIMER_ACTION_TIMEOUT, TIMER_SCHEDULE})

@@ -1,0 +1,34 @@
+"""Derived identity: run ids, idempotency keys and timer ids are functions of their inputs, so replaying
+the same events yields the same ids and every consumer downstream can drop duplicates."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Final
+
+__all__ = ["RUN_NAMESPACE", "action_key", "run_event_key", "run_id_for", "step_key", "timer_id_for"]
+
+# Fixed forever: changing it changes every run id ever derived.
+RUN_NAMESPACE: Final = uuid.UUID("6f1c2a4e-8d3b-5c7a-9e0f-1a2b3c4d5e6f")
+
+
+def run_id_for(tenant_id: str, workflow_id: str, contact_id: str, event_id: str) -> str:
+    return str(uuid.uuid5(RUN_NAMESPACE, f"{tenant_id}:{workflow_id}:{contact_id}:{event_id}"))
+
+
+def action_key(run_id: str, node_id: str, visit: int) -> str:
+    return f"{run_id}:{node_id}:{visit}"
+
+
+def step_key(action: str, status: str) -> str:
+    """A node emits one step record per status it passes through (pending then completed)."""
+    return f"{action}:{status}"
+
+
+def timer_id_for(action: str, timer_kind: str) -> str:
+    return f"{action}:{timer_kind}"
+
+
+def run_event_key(run_id: str, event_type: str) -> str:
+    """``workflow.run.started`` -> ``{runId}:run.started``: a run starts and ends once."""
+    return f"{run_id}:{event_type.removeprefix('workflow.')}"

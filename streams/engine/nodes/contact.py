@@ -1,0 +1,78 @@
+"""update_contact, add_tag, remove_tag (also applied to the engine's profile snapshot), add_to_segment and
+remove_from_segment (membership changes arrive later as segment.member.* events from the segments module)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from streams.engine.effects import AddTag, AddToSegment, RemoveFromSegment, RemoveTag, UpdateContact
+from streams.engine.nodes.base import Continue, NodeHandler, Outcome
+from streams.engine.templating import render
+
+if TYPE_CHECKING:
+    from streams.engine.context import StepContext
+    from streams.engine.model import Plan, PlanNode
+    from streams.engine.state import Run
+
+__all__ = ["CONTACT_HANDLERS"]
+
+
+def _split_updates(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``attributes`` sets attributes; ``updates`` keys are paths: ``attributes.x`` or a top-level field."""
+    attributes = dict(data.get("attributes") or {})
+    fields: dict[str, Any] = {}
+    for path, value in (data.get("updates") or {}).items():
+        head, dot, rest = str(path).partition(".")
+        if head == "attributes" and dot:
+            attributes[rest] = value
+        elif path not in ("attributes", "tags", "segments"):
+            fields[str(path)] = value
+    return attributes, fields
+
+
+def _update_contact(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
+    scope = ctx.run_scope(run)
+    attributes = render(node.config["attributes"], scope)
+    fields = render(node.config["fields"], scope)
+    ctx.update_profile(attributes, fields)
+    ctx.emit(UpdateContact(ctx.tenant_id, ctx.contact_id, run.run_id, node.id, key, attributes, fields))
+    return Continue(node.next, {"attributes": attributes, "fields": fields})
+
+
+def _prepare_update(node: PlanNode) -> None:
+    node.config["attributes"], node.config["fields"] = _split_updates(node.data)
+
+
+def _add_tag(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
+    tag = node.data["tag"]
+    ctx.set_member("tags", tag, present=True)
+    ctx.emit(AddTag(ctx.tenant_id, ctx.contact_id, run.run_id, node.id, key, tag))
+    return Continue(node.next, {"tag": tag})
+
+
+def _remove_tag(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
+    tag = node.data["tag"]
+    ctx.set_member("tags", tag, present=False)
+    ctx.emit(RemoveTag(ctx.tenant_id, ctx.contact_id, run.run_id, node.id, key, tag))
+    return Continue(node.next, {"tag": tag})
+
+
+def _add_to_segment(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
+    segment = node.data["segmentId"]
+    ctx.emit(AddToSegment(ctx.tenant_id, ctx.contact_id, run.run_id, node.id, key, segment))
+    return Continue(node.next, {"segmentId": segment})
+
+
+def _remove_from_segment(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
+    segment = node.data["segmentId"]
+    ctx.emit(RemoveFromSegment(ctx.tenant_id, ctx.contact_id, run.run_id, node.id, key, segment))
+    return Continue(node.next, {"segmentId": segment})
+
+
+CONTACT_HANDLERS: Final = {
+    "update_contact": NodeHandler(_update_contact, _prepare_update),
+    "add_tag": NodeHandler(_add_tag),
+    "remove_tag": NodeHandler(_remove_tag),
+    "add_to_segment": NodeHandler(_add_to_segment),
+    "remove_from_segment": NodeHandler(_remove_from_segment),
+}

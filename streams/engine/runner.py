@@ -1,0 +1,275 @@
+"""Moving a run: start it, execute nodes until it waits or ends, resume it, end it.
+
+Every executed node yields a ``workflow.node.executed`` step record; waiting nodes yield a ``pending``
+(delay, wait_until) or ``running`` (webhook, slack) record first and a ``completed``/``failed`` one when
+resumed. Run lifecycle events carry the run fields the projector stores.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from streams.engine import event_types as et
+from streams.engine.effects import CancelTimer, EmitRunEvent, ScheduleTimer
+from streams.engine.ids import action_key, run_event_key, step_key, timer_id_for
+from streams.engine.nodes import HANDLERS, Continue, Wait
+from streams.engine.state import Run
+
+if TYPE_CHECKING:
+    from streams.engine.context import StepContext
+    from streams.engine.model import Plan, PlanNode
+
+__all__ = ["advance", "end_run", "fail_action", "finish_wait", "start_run"]
+
+_TERMINAL_EVENTS = {
+    "completed": et.RUN_COMPLETED,
+    "failed": et.RUN_FAILED,
+    "goal_reached": et.RUN_GOAL_REACHED,
+    "cancelled": et.RUN_CANCELLED,
+}
+
+
+def run_fields(run: Run) -> dict[str, Any]:
+    trigger = run.trigger
+    return {
+        "workflowId": run.workflow_id,
+        "workflowVersion": run.version,
+        "status": run.status,
+        "currentNodeId": run.current_node_id,
+        "goalReachedId": run.goal_reached_id,
+        "errorMessage": run.error_message,
+        "triggerEvent": {
+            "id": trigger.get("id"),
+            "type": trigger.get("type"),
+            "occurredAt": trigger.get("occurredAt"),
+        },
+        "startedAt": run.started_at,
+        "completedAt": run.completed_at,
+    }
+
+
+def _emit_step(
+    ctx: StepContext,
+    run: Run,
+    node: PlanNode,
+    visit: int,
+    status: str,
+    *,
+    output: dict[str, Any] | None = None,
+    error: str | None = None,
+    started_at: int | None = None,
+    scheduled_at: int | None = None,
+) -> None:
+    key = action_key(run.run_id, node.id, visit)
+    done = status in ("completed", "failed", "skipped")
+    record = {
+        "nodeId": node.id,
+        "nodeType": node.type,
+        "visit": visit,
+        "status": status,
+        "input": node.data,
+        "output": output if output is not None else {},
+        "errorMessage": error,
+        "startedAt": started_at if started_at is not None else ctx.now,
+        "completedAt": ctx.now if done else None,
+        "scheduledAt": scheduled_at,
+    }
+    ctx.emit(
+        EmitRunEvent(
+            ctx.tenant_id,
+            ctx.contact_id,
+            run.run_id,
+            node.id,
+            step_key(key, status),
+            et.NODE_EXECUTED,
+            ctx.now,
+            run_fields(run),
+            record,
+        )
+    )
+
+
+def start_run(ctx: StepContext, run: Run, plan: Plan, *, reject: str | None = None) -> None:
+    """Record a new run and execute it; ``reject`` fails it at once (started then failed, so the read
+    model sees why the contact did not enter)."""
+    ctx.add_run(run)
+    ctx.emit(
+        EmitRunEvent(
+            ctx.tenant_id,
+            ctx.contact_id,
+            run.run_id,
+            None,
+            run_event_key(run.run_id, et.RUN_STARTED),
+            et.RUN_STARTED,
+            ctx.now,
+            run_fields(run),
+            None,
+        )
+    )
+    if reject is not None:
+        end_run(ctx, run, "failed", error=reject)
+        return
+    advance(ctx, run, plan, plan.start)
+
+
+def end_run(
+    ctx: StepContext, run: Run, status: str, *, error: str | None = None, goal_id: str | None = None
+) -> None:
+    """End a run: cancel the timer it waits on, emit its lifecycle event, retire it from the active set."""
+    if run.wait_timer_id is not None and run.wait_due_at is not None:
+        ctx.emit(
+            CancelTimer(
+                ctx.tenant_id,
+                ctx.contact_id,
+                run.run_id,
+                run.current_node_id,
+                f"{run.wait_timer_id}:cancel",
+                run.wait_timer_id,
+                run.wait_due_at,
+            )
+        )
+    run.clear_wait()
+    run.status = status
+    run.error_message = error
+    run.goal_reached_id = goal_id
+    run.completed_at = ctx.now
+    event_type = _TERMINAL_EVENTS[status]
+    ctx.emit(
+        EmitRunEvent(
+            ctx.tenant_id,
+            ctx.contact_id,
+            run.run_id,
+            run.current_node_id,
+            run_event_key(run.run_id, event_type),
+            event_type,
+            ctx.now,
+            run_fields(run),
+            None,
+        )
+    )
+    ctx.retire(run)
+
+
+def advance(ctx: StepContext, run: Run, plan: Plan, node_id: str | None) -> None:
+    """Execute nodes from ``node_id`` until the run waits or ends."""
+    # Definitions are acyclic, so a run visits at most every node once per advance; the bound turns a
+    # corrupted plan into a failed run instead of a hung worker.
+    for _ in range(len(plan.nodes) + 1):
+        if node_id is None:
+            end_run(ctx, run, "completed")
+            return
+        node = plan.nodes.get(node_id)
+        if node is None:
+            end_run(ctx, run, "failed", error=f"node {node_id!r} does not exist in version {plan.version}")
+            return
+        run.current_node_id = node_id
+        visit = run.visits.get(node_id, 0) + 1
+        run.visits[node_id] = visit
+        key = action_key(run.run_id, node_id, visit)
+        outcome = HANDLERS[node.type].execute(ctx, run, plan, node, key)
+        if isinstance(outcome, Continue):
+            _emit_step(ctx, run, node, visit, "completed", output=outcome.output)
+            node_id = outcome.target
+        elif isinstance(outcome, Wait):
+            _wait(ctx, run, node, visit, key, outcome)
+            return
+        else:
+            _emit_step(ctx, run, node, visit, "failed", error=outcome.message)
+            end_run(ctx, run, "failed", error=f"node {node.id!r} ({node.type}) failed: {outcome.message}")
+            return
+    end_run(ctx, run, "failed", error="run exceeded the node count of its workflow (corrupted definition)")
+
+
+def _wait(ctx: StepContext, run: Run, node: PlanNode, visit: int, key: str, wait: Wait) -> None:
+    timer_id = timer_id_for(key, wait.timer_kind)
+    run.wait_timer_id = timer_id
+    run.wait_due_at = wait.due_at
+    run.wait_kind = wait.timer_kind
+    run.wait_action_key = wait.action_key
+    run.wait_started_at = ctx.now
+    ctx.emit(
+        ScheduleTimer(
+            ctx.tenant_id,
+            ctx.contact_id,
+            run.run_id,
+            node.id,
+            f"{timer_id}:schedule",
+            timer_id,
+            wait.due_at,
+            wait.timer_kind,
+        )
+    )
+    if wait.action_key is None:
+        _emit_step(ctx, run, node, visit, "pending", scheduled_at=wait.due_at)
+    else:
+        _emit_step(ctx, run, node, visit, "running")
+
+
+def finish_wait(ctx: StepContext, run: Run, plan: Plan, *, output: dict[str, Any] | None = None) -> None:
+    """A delay, wait_until or action the run waited on is done: record the step and move on."""
+    node = plan.nodes.get(run.current_node_id or "")
+    if node is None:
+        end_run(
+            ctx, run, "failed", error=f"node {run.current_node_id!r} does not exist in version {plan.version}"
+        )
+        return
+    action = run.wait_action_key is not None
+    if action and run.wait_timer_id is not None and run.wait_due_at is not None:
+        ctx.emit(
+            CancelTimer(
+                ctx.tenant_id,
+                ctx.contact_id,
+                run.run_id,
+                node.id,
+                f"{run.wait_timer_id}:cancel",
+                run.wait_timer_id,
+                run.wait_due_at,
+            )
+        )
+    scheduled = None if action else run.wait_due_at
+    started = run.wait_started_at
+    run.clear_wait()
+    if output is not None:
+        run.variables[node.id] = output
+    _emit_step(
+        ctx,
+        run,
+        node,
+        run.visits.get(node.id, 1),
+        "completed",
+        output=output if output is not None else {"scheduledAt": scheduled, "waited": True},
+        started_at=started,
+        scheduled_at=scheduled,
+    )
+    advance(ctx, run, plan, node.next)
+
+
+def fail_action(ctx: StepContext, run: Run, plan: Plan, message: str, *, timer_fired: bool) -> None:
+    """An HTTP action failed or timed out: fail the run unless the node says continueOnError."""
+    node = plan.nodes.get(run.current_node_id or "")
+    if node is None:
+        end_run(
+            ctx, run, "failed", error=f"node {run.current_node_id!r} does not exist in version {plan.version}"
+        )
+        return
+    if not timer_fired and run.wait_timer_id is not None and run.wait_due_at is not None:
+        ctx.emit(
+            CancelTimer(
+                ctx.tenant_id,
+                ctx.contact_id,
+                run.run_id,
+                node.id,
+                f"{run.wait_timer_id}:cancel",
+                run.wait_timer_id,
+                run.wait_due_at,
+            )
+        )
+    started = run.wait_started_at
+    run.clear_wait()
+    visit = run.visits.get(node.id, 1)
+    _emit_step(ctx, run, node, visit, "failed", error=message, started_at=started)
+    if node.data.get("continueOnError") is True:
+        run.variables[node.id] = {"error": message}
+        advance(ctx, run, plan, node.next)
+    else:
+        end_run(ctx, run, "failed", error=f"node {node.id!r} ({node.type}) failed: {message}")

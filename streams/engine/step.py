@@ -1,0 +1,127 @@
+"""The engine's single entry point: ``step(state, event, *, definitions, now) -> Transition``.
+
+Order of work for one event, chosen so that one event has one meaning whatever else is running:
+
+1. dedupe: an event id in the applied window returns the same state and no effects;
+2. the event's profile changes (contact, segments, opens/clicks of this run's messages);
+3. goals of every run that was active before the event (so a goal beats a timer firing in the same event);
+4. internal events addressed to one run: timer fired, action completed/failed, cancel requested;
+5. triggers: new runs, executed until they wait or end (goals are not checked on a run's own trigger event).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from streams.engine import event_types as et
+from streams.engine.context import StepContext
+from streams.engine.effects import Effect
+from streams.engine.errors import StateError
+from streams.engine.events import Event
+from streams.engine.goals import check_goals
+from streams.engine.index import DefinitionIndex
+from streams.engine.profile import apply_profile_event
+from streams.engine.runner import end_run, fail_action, finish_wait
+from streams.engine.state import ContactState, Run
+from streams.engine.triggers import start_triggered_runs
+
+__all__ = ["Transition", "step"]
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    state: ContactState
+    effects: list[Effect]
+
+
+def step(state: ContactState, event: Event, *, definitions: DefinitionIndex, now: int) -> Transition:
+    """Apply one event to one contact's state. Never raises for business outcomes; raises StateError only
+    when the state does not belong to the event's tenant and contact (a caller bug)."""
+    if event.contact_id != state.contact_id or event.tenant_id != state.tenant_id:
+        raise StateError(
+            f"event {event.id} is for {event.tenant_id}/{event.contact_id}, "
+            f"state is for {state.tenant_id}/{state.contact_id}"
+        )
+    if event.id in state.applied:
+        return Transition(state, [])
+    ctx = StepContext(state, event, definitions=definitions, now=now)
+    apply_profile_event(ctx)
+    if ctx.runs:
+        check_goals(ctx)
+    kind = event.type
+    if kind == et.TIMER_FIRED:
+        _timer_fired(ctx)
+    elif kind == et.ACTION_COMPLETED or kind == et.ACTION_FAILED:
+        _action_result(ctx, ok=kind == et.ACTION_COMPLETED)
+    elif kind == et.RUN_CANCEL_REQUESTED:
+        _cancel(ctx)
+    start_triggered_runs(ctx)
+    return Transition(ctx.build_state(), ctx.effects)
+
+
+def _missing_version(ctx: StepContext, run: Run) -> None:
+    end_run(
+        ctx,
+        run,
+        "failed",
+        error=f"workflow {run.workflow_id} version {run.version} is not loaded (deleted or not yet received)",
+    )
+
+
+def _timer_fired(ctx: StepContext) -> None:
+    data = ctx.event.data
+    run_id, timer_id = data.get("runId"), data.get("timerId")
+    current = ctx.runs.get(run_id) if isinstance(run_id, str) else None
+    # Late or duplicate firings, and timers of runs that moved on, are no-ops.
+    if current is None or timer_id is None or current.wait_timer_id != timer_id:
+        return
+    run = ctx.touch(current.run_id)
+    plan = ctx.definitions.plan(run.workflow_id, run.version)
+    if plan is None:
+        run.clear_wait()  # the timer has fired: nothing to cancel
+        _missing_version(ctx, run)
+    elif run.wait_kind == et.TIMER_ACTION_TIMEOUT:
+        node = plan.nodes.get(run.current_node_id or "")
+        limit = node.config.get("action_timeout_ms") if node is not None else None
+        fail_action(ctx, run, plan, f"no result within {limit} ms (timed out)", timer_fired=True)
+    else:
+        finish_wait(ctx, run, plan)
+
+
+def _action_result(ctx: StepContext, *, ok: bool) -> None:
+    data = ctx.event.data
+    run_id = data.get("runId")
+    current = ctx.runs.get(run_id) if isinstance(run_id, str) else None
+    if current is None or current.wait_action_key is None:
+        return
+    key = data.get("idempotencyKey")
+    if key is not None and key != current.wait_action_key:
+        return  # a result for an earlier visit or another node
+    if key is None and data.get("nodeId") != current.current_node_id:
+        return
+    run = ctx.touch(current.run_id)
+    plan = ctx.definitions.plan(run.workflow_id, run.version)
+    if plan is None:
+        _missing_version(ctx, run)
+    elif ok:
+        output = data.get("output")
+        finish_wait(ctx, run, plan, output=output if isinstance(output, dict) else {"value": output})
+    else:
+        error = data.get("error")
+        message = error.get("message") if isinstance(error, dict) else error
+        fail_action(ctx, run, plan, str(message or "action failed"), timer_fired=False)
+
+
+def _cancel(ctx: StepContext) -> None:
+    data = ctx.event.data
+    reason = data.get("reason")
+    error = f"cancelled: {reason}" if isinstance(reason, str) and reason else None
+    run_id, workflow_id = data.get("runId"), data.get("workflowId")
+    if isinstance(run_id, str):
+        targets = [run_id] if run_id in ctx.runs else []
+    elif isinstance(workflow_id, str):
+        targets = [r.run_id for r in ctx.runs.values() if r.workflow_id == workflow_id]
+    else:
+        targets = []
+    for target in targets:
+        end_run(ctx, ctx.touch(target), "cancelled", error=error)

@@ -1,0 +1,112 @@
+"""Trigger matching: which active workflows start a run for this event, honouring re-entry settings.
+
+* ``event``: the event type equals ``trigger.event``; ``segment_entry`` / ``segment_exit``: a
+  ``segment.member.added`` / ``removed`` event for ``trigger.segmentId``. Conditions see the profile after
+  the event's changes were applied, and the event as ``event.*``.
+* ``webhook``: ``workflow.trigger.webhook`` addressed by ``data.workflowId`` (the API checked the token).
+* ``schedule``: ``workflow.schedule.tick`` addressed by ``data.workflowId``; the contact must be in the
+  audience segment; one run per tick (the run id derives from the tick event id).
+* ``manual``: ``workflow.trigger.manual`` addressed by ``data.workflowId`` starts any active workflow of
+  the tenant, whatever its trigger type, without trigger conditions (an operator chose the contact).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from streams.engine import event_types as et
+from streams.engine.ids import run_id_for
+from streams.engine.runner import start_run
+from streams.engine.state import MAX_ACTIVE_RUNS, Run
+
+if TYPE_CHECKING:
+    from streams.engine.context import StepContext
+    from streams.engine.model import Plan
+
+__all__ = ["start_triggered_runs"]
+
+
+def _targeted_plan(ctx: StepContext) -> Plan | None:
+    event = ctx.event
+    workflow_id = event.data.get("workflowId")
+    if not isinstance(workflow_id, str):
+        return None
+    definition = ctx.definitions.active(workflow_id)
+    if definition is None:
+        return None
+    plan = definition.plan
+    if plan.tenant_id != event.tenant_id:
+        return None  # never start another tenant's workflow
+    if event.type == et.TRIGGER_MANUAL:
+        return plan
+    if event.type == et.TRIGGER_WEBHOOK:
+        return (
+            plan if plan.trigger_type == "webhook" and plan.trigger_predicate(ctx.event_scope(None)) else None
+        )
+    # schedule tick
+    version = event.data.get("version")
+    if plan.trigger_type != "schedule" or (isinstance(version, int) and version != plan.version):
+        return None  # a tick computed for another version is stale
+    trigger = plan.trigger_data
+    audience = trigger.get("audience")
+    segment = audience.get("segmentId") if isinstance(audience, dict) else trigger.get("segmentId")
+    segments = ctx.profile.get("segments")
+    if not isinstance(segments, list) or segment not in segments:
+        return None
+    return plan if plan.trigger_predicate(ctx.event_scope(None)) else None
+
+
+def _matches(ctx: StepContext, plan: Plan) -> bool:
+    if plan.trigger_type in ("segment_entry", "segment_exit") and ctx.event.data.get(
+        "segmentId"
+    ) != plan.trigger_data.get("segmentId"):
+        return False
+    return plan.trigger_predicate(ctx.event_scope(None))
+
+
+def _may_enter(ctx: StepContext, plan: Plan) -> bool:
+    mode = plan.re_entry
+    if mode == "always":
+        return True
+    workflow_id = plan.workflow_id
+    if any(r.workflow_id == workflow_id for r in ctx.runs.values()):
+        return False
+    return not (mode == "once" and workflow_id in ctx.finished)
+
+
+def _trigger_summary(ctx: StepContext) -> dict[str, Any]:
+    event = ctx.event
+    # The profile is already in the state; keep only the rest of the payload for event.* in node conditions.
+    data = (
+        {k: v for k, v in event.data.items() if k != "contact"}
+        if "contact" in event.data
+        else dict(event.data)
+    )
+    return {"id": event.id, "type": event.type, "occurredAt": event.occurred_at, "data": data}
+
+
+def start_triggered_runs(ctx: StepContext) -> None:
+    event = ctx.event
+    if event.type in et.TARGETED_TRIGGER_TYPES:
+        targeted = _targeted_plan(ctx)
+        plans: tuple[Plan, ...] = (targeted,) if targeted is not None else ()
+    else:
+        matcher = ctx.definitions.matcher(event.tenant_id, event.type)
+        if matcher.empty:
+            return  # most events (opens, timers, results) start nothing: skip building a scope
+        plans = tuple(p for p in matcher.candidates(ctx.event_scope(None)) if _matches(ctx, p))
+    summary: dict[str, Any] | None = None
+    for plan in plans:
+        if not _may_enter(ctx, plan):
+            continue
+        run_id = run_id_for(event.tenant_id, plan.workflow_id, event.contact_id, event.id)
+        finished = ctx.finished.get(plan.workflow_id)
+        if run_id in ctx.runs or (finished is not None and finished.run_id == run_id):
+            continue  # this event already started this run (its id fell out of the dedupe window)
+        if summary is None:
+            summary = _trigger_summary(ctx)
+        run = Run(run_id, plan.workflow_id, plan.version, ctx.now, summary)
+        too_many = len(ctx.runs) >= MAX_ACTIVE_RUNS
+        start_run(
+            ctx, run, plan, reject=f"contact has {MAX_ACTIVE_RUNS} active runs (limit)" if too_many else None
+        )
