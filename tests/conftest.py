@@ -35,3 +35,12 @@ def services(settings: Settings) -> Settings:
             pytrace=False,
         )
     return settings
+
+
+def pytest_report_header() -> list[str]:
+    """Name the real services this run talks to, so the output shows where the integration tests ran."""
+    results = asyncio.run(probe_all(Settings()))
+    return [
+        f"service {name}: {'reachable' if ok else 'UNREACHABLE'} - {detail}"
+        for name, (ok, detail) in results.items()
+    ]

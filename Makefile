@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` (the product) and `make test` (everything CI checks).
+# Both create the virtual environment and install what they need on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint services-up services-down bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/workflows run
+
+services-up: install
+	$(BIN)/workflows services up
+
+services-down: install
+	$(BIN)/workflows services down
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install lint services-up
+	$(BIN)/pytest -v
+
+bench: install services-up
+	$(BIN)/python bench/engine_bench.py
