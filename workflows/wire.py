@@ -2,7 +2,7 @@
 cannot drift apart.
 
 ``workflows.events`` (key = contactId, UTF-8)
-    value: one platform envelope ``{"id","type","tenantId","contactId","occurredAt","data"}`` as a JSON object,
+    value: one platform envelope ``{"id","type","tenantId","contactId","occurredAt","data"}`` (JSON object),
     or a *batch*: a JSON array of envelopes whose contactIds all map to the record's partition, in per-contact
     order. A batch of one is valid. Producers that batch choose the partition with :func:`partition_for` and
     set the record key to the first envelope's contactId.
@@ -39,7 +39,7 @@ def encode_events(envelopes: Iterable[Mapping[str, Any]]) -> bytes:
 
 
 def decode_events(value: bytes) -> list[Any]:
-    """The envelopes of one record (single or batch), still undecoded dicts; raises ``orjson.JSONDecodeError``."""
+    """The envelopes of one record (single or batch) as plain dicts; raises ``orjson.JSONDecodeError``."""
     parsed = orjson.loads(value)
     return parsed if isinstance(parsed, list) else [parsed]
 
