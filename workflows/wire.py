@@ -30,7 +30,7 @@ ACTIVE_SUFFIX = "active"
 
 def partition_for(contact_id: str, partitions: int) -> int:
     """Kafka's default partitioner for a key, exactly (murmur2, positive, modulo the partition count)."""
-    return (murmur2(contact_id.encode()) & 0x7FFFFFFF) % partitions
+    return int(murmur2(contact_id.encode()) & 0x7FFFFFFF) % partitions
 
 
 def encode_events(envelopes: Iterable[Mapping[str, Any]]) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import shutil
 import subprocess
 import uuid
@@ -45,7 +46,10 @@ class Kafka:
     def __init__(self, settings: Settings) -> None:
         self.s = settings
         self.home = settings.services_home / "kafka"
-        self.libs = settings.services_cache / f"kafka-{settings.kafka_version}" / "libs"
+        # The folder name carries a digest of the pom, so a changed dependency list resolves afresh.
+        self.pom = resources.files("workflows.services").joinpath("kafka-pom.xml").read_bytes()
+        digest = hashlib.sha256(self.pom).hexdigest()[:10]
+        self.libs = settings.services_cache / f"kafka-{settings.kafka_version}-{digest}" / "libs"
         self.pidfile = self.home / "kafka.pid"
         self.log = self.home / "kafka.out"
 
@@ -118,7 +122,7 @@ class Kafka:
             raise ServiceError("Kafka's jars are resolved with Maven once; install Maven (mvn) and retry")
         self.libs.mkdir(parents=True, exist_ok=True)
         pom = self.libs.parent / "pom.xml"
-        pom.write_bytes(resources.files("workflows.services").joinpath("kafka-pom.xml").read_bytes())
+        pom.write_bytes(self.pom)
         cmd = [
             mvn,
             "-q",
