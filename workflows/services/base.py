@@ -43,12 +43,23 @@ def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
     return False
 
 
-def read_pid(pidfile: Path) -> int | None:
+def read_pid(pidfile: Path, *, expect: str) -> int | None:
+    """The pid in `pidfile` if that process is alive and its command line contains `expect`.
+
+    After a machine restart or a SIGKILL the pid file outlives its process and the number may belong to
+    another program by now; the command-line check keeps us from waiting on (or stopping) a stranger.
+    """
     try:
         pid = int(pidfile.read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return None
-    return pid if pid_alive(pid) else None
+    if not pid_alive(pid):
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return None
+    return pid if expect in cmdline else None
 
 
 def pid_alive(pid: int) -> bool:

@@ -53,6 +53,9 @@ class Kafka:
         self.pidfile = self.home / "kafka.pid"
         self.log = self.home / "kafka.out"
 
+    def _pid(self) -> int | None:
+        return read_pid(self.pidfile, expect="kafka.Kafka")
+
     def address(self) -> str:
         return f"127.0.0.1:{self.s.kafka_port}"
 
@@ -61,13 +64,13 @@ class Kafka:
         return ok
 
     def status(self) -> ServiceStatus:
-        pid = read_pid(self.pidfile)
+        pid = self._pid()
         healthy = self._healthy()
         detail = "answers ApiVersions" if healthy else ("starting or unhealthy" if pid else "not running")
         return ServiceStatus(self.name, self.address(), healthy, pid is not None, pid, detail)
 
     def up(self) -> ServiceStatus:
-        pid = read_pid(self.pidfile)
+        pid = self._pid()
         if self._healthy():
             return self.status()
         if pid is None:
@@ -101,12 +104,12 @@ class Kafka:
             self._healthy,
             timeout=90,
             what=f"Kafka (pid {started}, log {self.log})",
-            alive=lambda: read_pid(self.pidfile) is not None,
+            alive=lambda: self._pid() is not None,
         )
         return self.status()
 
     def down(self) -> str:
-        pid = read_pid(self.pidfile)
+        pid = self._pid()
         if pid is None:
             return "not started by us"
         stop_pid(pid, timeout=60)

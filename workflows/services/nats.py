@@ -31,6 +31,9 @@ class Nats:
         self.pidfile = self.home / "nats.pid"
         self.log = self.home / "nats.log"
 
+    def _pid(self) -> int | None:
+        return read_pid(self.pidfile, expect="nats-server")
+
     def address(self) -> str:
         return f"127.0.0.1:{self.s.nats_port} (monitor :{self.s.nats_monitor_port})"
 
@@ -44,13 +47,13 @@ class Nats:
         return isinstance(body, dict) and not body.get("disabled", False) and "config" in body
 
     def status(self) -> ServiceStatus:
-        pid = read_pid(self.pidfile)
+        pid = self._pid()
         healthy = port_open(self.s.nats_port) and self._jetstream_ready()
         detail = "JetStream enabled" if healthy else "not running"
         return ServiceStatus(self.name, self.address(), healthy, pid is not None, pid, detail)
 
     def up(self) -> ServiceStatus:
-        pid = read_pid(self.pidfile)
+        pid = self._pid()
         if port_open(self.s.nats_port) and self._jetstream_ready():
             return self.status()
         if pid is None:
@@ -76,12 +79,12 @@ class Nats:
             lambda: port_open(self.s.nats_port) and self._jetstream_ready(),
             timeout=30,
             what=f"nats-server (pid {pid}, log {self.log})",
-            alive=lambda: read_pid(self.pidfile) is not None,
+            alive=lambda: self._pid() is not None,
         )
         return self.status()
 
     def down(self) -> str:
-        pid = read_pid(self.pidfile)
+        pid = self._pid()
         if pid is None:
             return "not started by us"
         stop_pid(pid)

@@ -66,7 +66,7 @@ class Postgres:
         return subprocess.run(argv, check=False).returncode == 0  # noqa: S603
 
     def _pid(self) -> int | None:
-        return read_pid(self.data / "postmaster.pid")
+        return read_pid(self.data / "postmaster.pid", expect="postgres")
 
     def status(self) -> ServiceStatus:
         pid = self._pid()
