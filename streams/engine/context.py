@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from streams.engine.conditions import Scope
-from streams.engine.state import APPLIED_WINDOW, FINISHED_MEMORY, ContactState, FinishedRun, Run
+from streams.engine.state import FINISHED_MEMORY, ContactState, FinishedRun, Run
 from streams.engine.timeutil import zone
 
 if TYPE_CHECKING:
@@ -150,8 +150,5 @@ class StepContext:
 
     # -- result ------------------------------------------------------------------------------------------
     def build_state(self) -> ContactState:
-        applied = dict(self.state.applied)
-        applied[self.event.id] = None
-        while len(applied) > APPLIED_WINDOW:
-            del applied[next(iter(applied))]
+        applied = self.state.with_applied(self.event.id)
         return ContactState(self.tenant_id, self.contact_id, self.profile, self.runs, self.finished, applied)

@@ -29,6 +29,8 @@ RUN_CANCEL_REQUESTED: Final = "workflow.run.cancel_requested"
 TRIGGER_MANUAL: Final = "workflow.trigger.manual"
 TRIGGER_WEBHOOK: Final = "workflow.trigger.webhook"
 SCHEDULE_TICK: Final = "workflow.schedule.tick"
+# Backfill: data {workflowId, event: <a retained platform envelope>} re-offers an old event to one workflow.
+TRIGGER_REPLAY: Final = "workflow.trigger.replay"
 
 PLATFORM_EVENT_TYPES: Final = frozenset(
     {
@@ -49,6 +51,7 @@ INTERNAL_EVENT_TYPES: Final = frozenset(
         TRIGGER_MANUAL,
         TRIGGER_WEBHOOK,
         SCHEDULE_TICK,
+        TRIGGER_REPLAY,
     }
 )
 # Internal events addressed to one workflow by data.workflowId.

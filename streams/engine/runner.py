@@ -31,6 +31,13 @@ _TERMINAL_EVENTS = {
 
 def run_fields(run: Run) -> dict[str, Any]:
     trigger = run.trigger
+    trigger_event: dict[str, Any] = {
+        "id": trigger.get("id"),
+        "type": trigger.get("type"),
+        "occurredAt": trigger.get("occurredAt"),
+    }
+    if trigger.get("replayed"):
+        trigger_event["replayed"] = True  # enrolled by a backfill, not live
     return {
         "workflowId": run.workflow_id,
         "workflowVersion": run.version,
@@ -38,11 +45,7 @@ def run_fields(run: Run) -> dict[str, Any]:
         "currentNodeId": run.current_node_id,
         "goalReachedId": run.goal_reached_id,
         "errorMessage": run.error_message,
-        "triggerEvent": {
-            "id": trigger.get("id"),
-            "type": trigger.get("type"),
-            "occurredAt": trigger.get("occurredAt"),
-        },
+        "triggerEvent": trigger_event,
         "startedAt": run.started_at,
         "completedAt": run.completed_at,
     }

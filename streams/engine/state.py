@@ -180,6 +180,14 @@ class ContactState:
     def empty(cls, tenant_id: str, contact_id: str) -> ContactState:
         return cls(tenant_id, contact_id, {"attributes": {}, "tags": [], "segments": []})
 
+    def with_applied(self, event_id: str) -> dict[str, None]:
+        """The applied-event window after ``event_id``, insertion-ordered, oldest dropped past the bound."""
+        applied = dict(self.applied)
+        applied[event_id] = None
+        while len(applied) > APPLIED_WINDOW:
+            del applied[next(iter(applied))]
+        return applied
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": STATE_FORMAT,

@@ -7,6 +7,9 @@ Order of work for one event, chosen so that one event has one meaning whatever e
 3. goals of every run that was active before the event (so a goal beats a timer firing in the same event);
 4. internal events addressed to one run: timer fired, action completed/failed, cancel requested;
 5. triggers: new runs, executed until they wait or end (goals are not checked on a run's own trigger event).
+
+A replay event (backfill) is not a new fact about the contact: it changes no profile, checks no goal, and only
+offers its embedded original event to the one workflow it names.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from streams.engine import event_types as et
 from streams.engine.context import StepContext
 from streams.engine.effects import Effect
-from streams.engine.errors import StateError
+from streams.engine.errors import EventError, StateError
 from streams.engine.events import Event
 from streams.engine.goals import check_goals
 from streams.engine.index import DefinitionIndex
@@ -44,6 +47,8 @@ def step(state: ContactState, event: Event, *, definitions: DefinitionIndex, now
         )
     if event.id in state.applied:
         return Transition(state, [])
+    if event.type == et.TRIGGER_REPLAY:
+        return _replay(state, event, definitions=definitions, now=now)
     ctx = StepContext(state, event, definitions=definitions, now=now)
     apply_profile_event(ctx)
     if ctx.runs:
@@ -57,6 +62,31 @@ def step(state: ContactState, event: Event, *, definitions: DefinitionIndex, now
         _cancel(ctx)
     start_triggered_runs(ctx)
     return Transition(ctx.build_state(), ctx.effects)
+
+
+def _replay(state: ContactState, event: Event, *, definitions: DefinitionIndex, now: int) -> Transition:
+    workflow_id = event.data.get("workflowId")
+    original: Event | None = None
+    try:
+        original = Event.from_dict(event.data.get("event"))
+    except EventError:
+        original = None
+    if (
+        original is None
+        or not isinstance(workflow_id, str)
+        or original.tenant_id != event.tenant_id
+        or original.contact_id != event.contact_id
+        or original.type in et.INTERNAL_EVENT_TYPES
+    ):
+        return Transition(_remember(state, event.id), [])  # malformed replay: nothing to offer
+    ctx = StepContext(state, original, definitions=definitions, now=now)
+    start_triggered_runs(ctx, only_workflow=workflow_id, replayed=True)
+    return Transition(_remember(ctx.build_state(), event.id), ctx.effects)
+
+
+def _remember(state: ContactState, event_id: str) -> ContactState:
+    applied = state.with_applied(event_id)
+    return ContactState(state.tenant_id, state.contact_id, state.profile, state.runs, state.finished, applied)
 
 
 def _missing_version(ctx: StepContext, run: Run) -> None:

@@ -6,6 +6,9 @@
 * ``webhook``: ``workflow.trigger.webhook`` addressed by ``data.workflowId`` (the API checked the token).
 * ``schedule``: ``workflow.schedule.tick`` addressed by ``data.workflowId``; the contact must be in the
   audience segment; one run per tick (the run id derives from the tick event id).
+* ``workflow.trigger.replay`` (backfill): the embedded original event is offered to one workflow only; its
+  conditions see the contact's current profile and the original event; the run id is the one the original
+  event would have derived, so a run that exists is not started again. See ``step``.
 * ``manual``: ``workflow.trigger.manual`` addressed by ``data.workflowId`` starts any active workflow of
   the tenant, whatever its trigger type, without trigger conditions (an operator chose the contact).
 """
@@ -85,7 +88,9 @@ def _trigger_summary(ctx: StepContext) -> dict[str, Any]:
     return {"id": event.id, "type": event.type, "occurredAt": event.occurred_at, "data": data}
 
 
-def start_triggered_runs(ctx: StepContext) -> None:
+def start_triggered_runs(
+    ctx: StepContext, *, only_workflow: str | None = None, replayed: bool = False
+) -> None:
     event = ctx.event
     if event.type in et.TARGETED_TRIGGER_TYPES:
         targeted = _targeted_plan(ctx)
@@ -94,7 +99,11 @@ def start_triggered_runs(ctx: StepContext) -> None:
         matcher = ctx.definitions.matcher(event.tenant_id, event.type)
         if matcher.empty:
             return  # most events (opens, timers, results) start nothing: skip building a scope
-        plans = tuple(p for p in matcher.candidates(ctx.event_scope(None)) if _matches(ctx, p))
+        plans = tuple(
+            p
+            for p in matcher.candidates(ctx.event_scope(None))
+            if (only_workflow is None or p.workflow_id == only_workflow) and _matches(ctx, p)
+        )
     summary: dict[str, Any] | None = None
     for plan in plans:
         if not _may_enter(ctx, plan):
@@ -105,6 +114,8 @@ def start_triggered_runs(ctx: StepContext) -> None:
             continue  # this event already started this run (its id fell out of the dedupe window)
         if summary is None:
             summary = _trigger_summary(ctx)
+            if replayed:
+                summary["replayed"] = True
         run = Run(run_id, plan.workflow_id, plan.version, ctx.now, summary)
         too_many = len(ctx.runs) >= MAX_ACTIVE_RUNS
         start_run(
