@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from streams.definitions import DefinitionFeed
 from streams.engine import ContactState, DefinitionIndex, EmitRunEvent, Event, EventError, step
@@ -57,8 +58,10 @@ async def load_definitions(settings: Settings) -> tuple[DefinitionFeed, dict[str
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(settings.definitions_topic) or set()
-        tps = [TopicPartition(settings.definitions_topic, p) for p in sorted(partitions)]
+        tps = [
+            TopicPartition(settings.definitions_topic, p)
+            for p in await _partitions(settings, settings.definitions_topic)
+        ]
         if not tps:
             return feed, activated
         consumer.assign(tps)
@@ -74,6 +77,19 @@ async def load_definitions(settings: Settings) -> tuple[DefinitionFeed, dict[str
     finally:
         await consumer.stop()
     return feed, activated
+
+
+async def _partitions(settings: Settings, topic: str) -> list[int]:
+    """The topic's partition ids (an unsubscribed consumer has no metadata for it; the admin client asks)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    if not described or described[0].get("error_code", 0) != 0:
+        return []
+    return sorted(p["partition"] for p in described[0]["partitions"])
 
 
 def _targets(feed: DefinitionFeed, activated: dict[str, int], request: ReplayRequest) -> dict[str, int]:
@@ -109,7 +125,7 @@ async def replay(
         await producer.start()
     await consumer.start()
     try:
-        partitions = sorted(consumer.partitions_for_topic(settings.events_topic) or set())
+        partitions = await _partitions(settings, settings.events_topic)
         tps = [TopicPartition(settings.events_topic, p) for p in partitions]
         if not tps:
             return summary
