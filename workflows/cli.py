@@ -131,6 +131,54 @@ def run(
     sys.exit(run_stack(_settings(), workers=workers, console=console, cwd=Path.cwd()))
 
 
+@app.command()
+def publish(
+    event_type: Annotated[str, typer.Argument(help="platform subject, e.g. contact.created")],
+    tenant: Annotated[str, typer.Option(help="tenantId")],
+    contact: Annotated[str, typer.Option(help="contactId")],
+    data: Annotated[str, typer.Option(help="the event's data as JSON")] = "{}",
+    event_id: Annotated[str | None, typer.Option("--id", help="event id (default: a new uuid)")] = None,
+    subject_prefix: Annotated[
+        str, typer.Option(envvar="WORKFLOWS_BRIDGE_SUBJECT_PREFIX", help="prefix the bridge listens with")
+    ] = "",
+) -> None:
+    """Publish one platform event to NATS JetStream, as the contacts or segments module would."""
+    import asyncio
+    import uuid
+    from datetime import UTC, datetime
+
+    import nats
+    import orjson
+
+    try:
+        payload = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise typer.BadParameter(f"--data is not JSON: {exc}") from exc
+    envelope = {
+        "id": event_id or str(uuid.uuid4()),
+        "type": event_type,
+        "tenantId": tenant,
+        "contactId": contact,
+        "occurredAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "data": payload,
+    }
+
+    async def _publish() -> int:
+        nc = await nats.connect(_settings().nats_url)
+        try:
+            ack = await nc.jetstream().publish(
+                f"{subject_prefix}{event_type}",
+                orjson.dumps(envelope),
+                headers={"Nats-Msg-Id": envelope["id"]},
+            )
+            return int(ack.seq)
+        finally:
+            await nc.close()
+
+    seq = asyncio.run(_publish())
+    typer.echo(f"published {event_type} id={envelope['id']} (stream sequence {seq})")
+
+
 def _parse_time(value: str) -> int:
     """ISO-8601 (a naive time is UTC) or epoch milliseconds."""
     from datetime import UTC, datetime
