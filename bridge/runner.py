@@ -1,55 +1,149 @@
-"""Connections the bridge holds: NATS (JetStream) and a Kafka producer with acks=all.
+"""The bridge process: one NATS connection, the directions this process runs, metrics and health.
 
-The inbound and outbound mirrors run on top of these (see the bridge's own modules).
+``BridgeRunner(settings, bridge_settings)`` connects nothing until ``start()``; ``stop()`` lets every
+direction drain its in-flight batch before the connection closes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from typing import Any, Protocol
+
 import nats
-from aiokafka import AIOKafkaProducer
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
-from nats.js.api import StreamConfig
-from nats.js.errors import NotFoundError
 
+from bridge.config import BridgeSettings
+from bridge.errors import BridgeError
+from bridge.inbound import InboundMirror, ensure_events_topic
+from bridge.jetstream import ensure_dlq, ensure_inbound, ensure_outbound
+from bridge.observability import Backoff, HttpEndpoint, Metrics
+from bridge.outbound import OutboundMirror
 from workflows.settings import Settings
 
-INBOUND_SUBJECTS = [
-    "contact.created",
-    "contact.updated",
-    "segment.member.added",
-    "segment.member.removed",
-    "pipeline.message.opened",
-    "pipeline.message.clicked",
-]
+log = logging.getLogger("bridge")
+
+_LAG_EVERY_S = 5.0
+
+
+class _Direction(Protocol):
+    name: str
+    status: str
+
+    async def run(self, stop: asyncio.Event) -> None: ...
 
 
 class BridgeRunner:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, bridge: BridgeSettings | None = None, *, metrics: Metrics | None = None
+    ) -> None:
         self.settings = settings
+        self.bridge = bridge or BridgeSettings()
+        self.metrics = metrics or Metrics()
         self.nc: NatsClient | None = None
         self.js: JetStreamContext | None = None
-        self.producer: AIOKafkaProducer | None = None
+        self.directions: list[_Direction] = []
+        self.inbound_stream = ""
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.http = HttpEndpoint(
+            self.metrics, self.health, host=self.bridge.http_host, port=self.bridge.http_port
+        )
 
     async def start(self) -> None:
-        self.nc = await nats.connect(self.settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1)
-        self.js = self.nc.jetstream()
-        await self.ensure_stream()
-        self.producer = AIOKafkaProducer(
-            bootstrap_servers=self.settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True
-        )
-        await self.producer.start()
+        """Connect (retrying with backoff), ensure streams, consumer and topic, start the directions."""
+        await self.http.start()
+        await self._connect()
+        js = self.js
+        assert js is not None
+        wanted = self.bridge.direction_set
+        await ensure_dlq(js, self.settings, self.bridge)
+        if "inbound" in wanted:
+            self.inbound_stream = await ensure_inbound(js, self.settings, self.bridge)
+            await ensure_events_topic(self.settings, self.bridge)
+            self.directions.append(
+                InboundMirror(
+                    self.settings, self.bridge, js=js, stream=self.inbound_stream, metrics=self.metrics
+                )
+            )
+            self._tasks.append(asyncio.create_task(self._inbound_lag(js), name="bridge-inbound-lag"))
+        if "outbound" in wanted:
+            await ensure_outbound(js, self.bridge)
+            self.directions.append(OutboundMirror(self.settings, self.bridge, js=js, metrics=self.metrics))
+        for direction in self.directions:
+            self._tasks.append(
+                asyncio.create_task(direction.run(self._stop), name=f"bridge-{direction.name}")
+            )
+        log.info("bridge started", extra={"directions": sorted(wanted), "http_port": self.http.port})
 
-    async def ensure_stream(self) -> None:
-        """Create the inbound stream unless it exists; a stream the platform already owns is used as is."""
-        assert self.js is not None
-        try:
-            await self.js.stream_info(self.settings.nats_stream)
-        except NotFoundError:
-            await self.js.add_stream(StreamConfig(name=self.settings.nats_stream, subjects=INBOUND_SUBJECTS))
+    async def _connect(self) -> None:
+        async def on_error(exc: Exception) -> None:
+            log.warning("nats error", extra={"error": repr(exc)})
+
+        async def on_disconnect() -> None:
+            if not self._stop.is_set():  # drain() at shutdown disconnects too
+                log.warning("nats disconnected; reconnecting")
+
+        async def on_reconnect() -> None:
+            log.info("nats reconnected")
+
+        backoff = Backoff(initial=self.bridge.backoff_initial_s, maximum=self.bridge.backoff_max_s)
+        while True:
+            try:
+                self.nc = await nats.connect(
+                    self.settings.nats_url,
+                    name="workflows-bridge",
+                    max_reconnect_attempts=-1,  # the client reconnects for ever; sessions resume on top
+                    reconnect_time_wait=1,
+                    error_cb=on_error,
+                    disconnected_cb=on_disconnect,
+                    reconnected_cb=on_reconnect,
+                )
+                break
+            except Exception as exc:
+                log.warning(
+                    "nats unreachable; retrying", extra={"url": self.settings.nats_url, "error": repr(exc)}
+                )
+                await backoff.wait(self._stop)
+                if self._stop.is_set():
+                    raise BridgeError("stopped before NATS was reachable") from exc
+        self.js = self.nc.jetstream(timeout=self.bridge.publish_timeout_s)
+
+    async def _inbound_lag(self, js: JetStreamContext) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(Exception):  # a gauge must never take the bridge down
+                info = await js.consumer_info(self.inbound_stream, self.bridge.inbound_durable)
+                self.metrics.lag.labels("inbound").set(info.num_pending + info.num_ack_pending)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), _LAG_EVERY_S)
+
+    async def wait(self) -> None:
+        """Until a direction fails for good (a configuration error); re-raises it."""
+        if self._tasks:
+            done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()
+
+    def health(self) -> dict[str, Any]:
+        nats_ok = self.nc is not None and self.nc.is_connected
+        statuses = {d.name: d.status for d in self.directions}
+        healthy = nats_ok and bool(statuses) and all(v == "running" for v in statuses.values())
+        return {
+            "healthy": healthy,
+            "nats": "connected" if nats_ok else "disconnected",
+            "directions": statuses,
+        }
 
     async def stop(self) -> None:
-        if self.producer is not None:
-            await self.producer.stop()
-        if self.nc is not None:
-            await self.nc.drain()
+        self._stop.set()
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=self.bridge.shutdown_timeout_s)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.http.stop()
+        if self.nc is not None and not self.nc.is_closed:
+            with contextlib.suppress(Exception):
+                await self.nc.drain()

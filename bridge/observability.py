@@ -1,0 +1,128 @@
+"""Prometheus metrics, the health/metrics HTTP endpoint, and the backoff both directions share.
+
+The HTTP endpoint is a few lines on ``asyncio.start_server``: two GET routes do not justify a web framework in
+a process whose job is moving bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+log = logging.getLogger("bridge.http")
+
+_BATCH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    """One registry per bridge, so several bridges (tests, benchmarks) can live in one process."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.messages_in = Counter(
+            "bridge_inbound_messages", "Events forwarded from NATS to workflows.events", registry=r
+        )
+        self.records_in = Counter(
+            "bridge_inbound_records",
+            "Kafka records (packed batches) produced to workflows.events",
+            registry=r,
+        )
+        self.messages_out = Counter(
+            "bridge_outbound_messages", "Records of workflows.out published to JetStream", registry=r
+        )
+        self.duplicates_out = Counter(
+            "bridge_outbound_duplicates", "Outbound publishes JetStream dropped as duplicates", registry=r
+        )
+        self.dead_lettered = Counter(
+            "bridge_dead_lettered", "Messages set aside on the dead-letter subject", ["direction"], registry=r
+        )
+        self.lag = Gauge(
+            "bridge_lag_messages",
+            "Messages waiting: JetStream pending (inbound), Kafka lag (outbound)",
+            ["direction"],
+            registry=r,
+        )
+        self.batch_seconds = Histogram(
+            "bridge_batch_seconds",
+            "From fetch to acknowledgement, per batch",
+            ["direction"],
+            buckets=_BATCH_BUCKETS,
+            registry=r,
+        )
+        self.errors = Counter(
+            "bridge_errors",
+            "Sessions ended by an error (then resumed with backoff)",
+            ["direction"],
+            registry=r,
+        )
+
+
+class Backoff:
+    """Exponential backoff with jitter; ``wait`` returns early when ``stop`` is set."""
+
+    def __init__(self, *, initial: float, maximum: float) -> None:
+        self.initial, self.maximum = initial, maximum
+        self.delay = initial
+
+    def reset(self) -> None:
+        self.delay = self.initial
+
+    async def wait(self, stop: asyncio.Event) -> None:
+        # Jitter keeps several bridges from reconnecting in lockstep after a broker restart.
+        delay = self.delay * random.uniform(0.8, 1.2)  # noqa: S311
+        self.delay = min(self.delay * 2, self.maximum)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+
+
+class HttpEndpoint:
+    """``GET /health`` (200 or 503 with a JSON body) and ``GET /metrics`` (Prometheus text)."""
+
+    def __init__(
+        self, metrics: Metrics, health: Callable[[], dict[str, Any]], *, host: str, port: int
+    ) -> None:
+        self._metrics, self._health, self._host, self._port = metrics, health, host, port
+        self._server: asyncio.Server | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, self._host, self._port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+            path = request.split(b" ", 2)[1].decode(errors="replace") if request.count(b" ") >= 2 else ""
+            if path == "/metrics":
+                status, ctype, body = "200 OK", CONTENT_TYPE_LATEST, generate_latest(self._metrics.registry)
+            elif path in ("/health", "/"):
+                report = self._health()
+                status = "200 OK" if report["healthy"] else "503 Service Unavailable"
+                ctype, body = "application/json", orjson.dumps(report)
+            else:
+                status, ctype, body = "404 Not Found", "text/plain", b"not found\n"
+            head = f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+            writer.write(head.encode() + b"Connection: close\r\n\r\n" + body)
+            await writer.drain()
+        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            pass
+        finally:
+            writer.close()

@@ -1,0 +1,167 @@
+"""Outbound direction: ``workflows.out`` -> JetStream.
+
+Each record is published to its ``subject`` header with ``Nats-Msg-Id`` = its ``idempotency-key`` header, so
+JetStream drops a record published twice inside the dedupe window (a replay after a crash, a rebalance). The
+records of one poll are published concurrently (in order on the wire) and the Kafka offsets are committed only
+after JetStream acknowledged every one of them. Failed publishes are retried with backoff; nothing is skipped
+except records that cannot be published at all, which are dead-lettered with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any, TypeAlias
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError
+from aiokafka.structs import OffsetAndMetadata
+from nats.js import JetStreamContext
+from nats.js.errors import NoStreamResponseError
+
+from bridge.config import BridgeSettings
+from bridge.jetstream import dead_letter
+from bridge.observability import Backoff, Metrics
+from workflows.settings import Settings
+from workflows.wire import IDEMPOTENCY_HEADER, SUBJECT_HEADER
+
+log = logging.getLogger("bridge.outbound")
+
+Rec: TypeAlias = ConsumerRecord  # [bytes, bytes]: no deserializers
+
+
+class _Unpublishable(Exception):  # noqa: N818  # internal signal, never leaves this module
+    """The record cannot be published as it is; it goes to the dead-letter subject."""
+
+
+class OutboundMirror:
+    name = "outbound"
+
+    def __init__(
+        self, settings: Settings, bridge: BridgeSettings, *, js: JetStreamContext, metrics: Metrics
+    ) -> None:
+        self._settings, self._bridge, self._js, self._metrics = settings, bridge, js, metrics
+        self.status = "starting"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = Backoff(initial=self._bridge.backoff_initial_s, maximum=self._bridge.backoff_max_s)
+        while not stop.is_set():
+            try:
+                await self._session(stop, backoff)
+            except Exception as exc:
+                self.status = f"retrying after {type(exc).__name__}: {exc}"
+                self._metrics.errors.labels(self.name).inc()
+                log.warning("outbound session failed; resuming after backoff", exc_info=True)
+                await backoff.wait(stop)
+        self.status = "stopped"
+
+    async def _session(self, stop: asyncio.Event, backoff: Backoff) -> None:
+        s, b = self._settings, self._bridge
+        consumer = AIOKafkaConsumer(
+            s.out_topic,
+            bootstrap_servers=s.kafka_bootstrap_servers,
+            client_id="workflows-bridge-out",
+            group_id=b.outbound_group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=b.outbound_batch,
+        )
+        await consumer.start()
+        try:
+            self.status = "running"
+            log.info("outbound running", extra={"topic": s.out_topic, "group": b.outbound_group})
+            while not stop.is_set():
+                polled = await consumer.getmany(timeout_ms=500, max_records=b.outbound_batch)
+                if not polled:
+                    continue
+                started = time.perf_counter()
+                records = [r for batch in polled.values() for r in batch]
+                # A stop during the retries leaves the batch uncommitted: the next owner publishes it again.
+                if not await self._publish_all(records, stop, backoff):
+                    break
+                offsets = {tp: OffsetAndMetadata(batch[-1].offset + 1, "") for tp, batch in polled.items()}
+                try:
+                    await consumer.commit(offsets)
+                except CommitFailedError:
+                    # Rebalanced meanwhile: the new owner publishes these again; JetStream drops them.
+                    log.warning("commit failed after a rebalance", extra={"records": len(records)})
+                self._metrics.batch_seconds.labels(self.name).observe(time.perf_counter() - started)
+                self._update_lag(consumer, polled)
+                backoff.reset()
+        finally:
+            await consumer.stop()
+
+    async def _publish_all(self, records: list[Rec], stop: asyncio.Event, backoff: Backoff) -> bool:
+        pending = records
+        attempts = 0
+        while pending:
+            attempts += 1
+            results = await asyncio.gather(
+                *(self._publish(r, attempts) for r in pending), return_exceptions=True
+            )
+            failed: list[Rec] = []
+            for record, result in zip(pending, results, strict=True):
+                if isinstance(result, _Unpublishable):
+                    await self._dead_letter(record, str(result))
+                elif isinstance(result, BaseException):
+                    if isinstance(result, asyncio.CancelledError):
+                        raise result
+                    failed.append(record)
+            if failed:
+                log.warning(
+                    "outbound publish failed; retrying",
+                    extra={"failed": len(failed), "attempt": attempts, "error": repr(results[0])},
+                )
+                await backoff.wait(stop)
+                if stop.is_set():
+                    return False
+            pending = failed
+        return True
+
+    async def _publish(self, record: Rec, attempt: int) -> None:
+        headers = {k: v for k, v in record.headers}
+        subject = headers.get(SUBJECT_HEADER)
+        if not subject:
+            raise _Unpublishable(f"record has no {SUBJECT_HEADER!r} header")
+        key = headers.get(IDEMPOTENCY_HEADER)
+        # Without a key the record's position is still a stable id across replays.
+        msg_id = key.decode() if key else f"{record.topic}:{record.partition}:{record.offset}"
+        try:
+            ack = await self._js.publish(
+                self._bridge.subject(subject.decode()),
+                record.value or b"",
+                timeout=self._bridge.publish_timeout_s,
+                headers={"Nats-Msg-Id": msg_id},
+            )
+        except NoStreamResponseError:
+            if attempt >= self._bridge.no_stream_attempts:
+                raise _Unpublishable(f"no JetStream stream captures subject {subject.decode()!r}") from None
+            raise
+        if ack.duplicate:
+            self._metrics.duplicates_out.inc()
+        else:
+            self._metrics.messages_out.inc()
+
+    async def _dead_letter(self, record: Rec, reason: str) -> None:
+        await dead_letter(
+            self._js,
+            self._settings.nats_dlq_subject,
+            record.value or b"",
+            reason=reason,
+            original_subject=f"kafka:{record.topic}",
+            source_id=f"{record.topic}:{record.partition}:{record.offset}",
+            publish_timeout=self._bridge.publish_timeout_s,
+        )
+        self._metrics.dead_lettered.labels(self.name).inc()
+        log.warning("dead-lettered", extra={"topic": record.topic, "offset": record.offset, "reason": reason})
+
+    def _update_lag(self, consumer: AIOKafkaConsumer, polled: dict[TopicPartition, list[Rec]]) -> None:
+        lag: Any = 0
+        for tp, batch in polled.items():
+            high = consumer.highwater(tp)
+            if high is not None:
+                lag += max(0, high - (batch[-1].offset + 1))
+        with contextlib.suppress(Exception):
+            self._metrics.lag.labels(self.name).set(lag)

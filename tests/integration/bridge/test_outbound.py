@@ -1,0 +1,108 @@
+"""workflows.out -> JetStream, against the real brokers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from bridge.jetstream import REASON_HEADER
+from bridge.runner import BridgeRunner
+from tests.integration.bridge.conftest import Isolated
+from workflows.wire import out_headers
+
+pytestmark = pytest.mark.integration
+
+SUBJECTS = [
+    "workflow.run.started",
+    "workflow.node.executed",
+    "pipeline.message.send",
+    "contact.command.add_tag",
+    "segment.command.add_member",
+    "workflow.run.completed",
+]
+
+
+async def test_records_reach_their_subjects_and_a_duplicate_is_dropped(isolated: Isolated) -> None:
+    iso = isolated
+    s = iso.settings
+    admin = AIOKafkaAdminClient(bootstrap_servers=s.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(s.out_topic, num_partitions=3, replication_factor=1)])
+    finally:
+        await admin.close()
+
+    sent = [
+        (SUBJECTS[i % len(SUBJECTS)], f"run-{i}:node:1", {"n": i, "contactId": f"c{i % 7}"})
+        for i in range(60)
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        for subject, key, body in sent:
+            await producer.send(
+                s.out_topic,
+                orjson.dumps(body),
+                key=body["contactId"].encode(),
+                headers=out_headers(subject, key),
+            )
+        # The same effect produced twice (a worker re-sent it after a crash): JetStream must drop it.
+        subject, key, body = sent[5]
+        await producer.send(
+            s.out_topic, orjson.dumps(body), key=body["contactId"].encode(), headers=out_headers(subject, key)
+        )
+        # A record nobody can route: dead-lettered, never blocking the partition.
+        await producer.send(s.out_topic, b'{"orphan":true}', key=b"c0", partition=0)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+    runner = BridgeRunner(s, iso.bridge.model_copy(update={"directions": "outbound"}))
+    await runner.start()
+    try:
+        for _ in range(200):
+            if (
+                runner.metrics.messages_out._value.get() >= len(sent)
+                and runner.metrics.duplicates_out._value.get()
+            ):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # let the commit land
+    finally:
+        await runner.stop()
+
+    info = await iso.js.stream_info(iso.bridge.outbound_stream)
+    assert info.state.messages == len(sent)  # 61 records, one duplicate dropped
+    assert runner.metrics.duplicates_out._value.get() == 1
+    assert runner.metrics.dead_lettered.labels("outbound")._value.get() == 1
+
+    sub = await iso.js.pull_subscribe(iso.bridge.subject(">"), stream=iso.bridge.outbound_stream)
+    got = []
+    while len(got) < len(sent):
+        got += await sub.fetch(len(sent) - len(got), timeout=5)
+    received = {(m.subject, m.headers["Nats-Msg-Id"] if m.headers else "", m.data) for m in got}
+    expected = {(iso.bridge.subject(subj), key, orjson.dumps(body)) for subj, key, body in sent}
+    assert received == expected
+
+    dlq = await iso.js.pull_subscribe(s.nats_dlq_subject, stream=iso.bridge.dlq_stream)
+    (dead,) = await dlq.fetch(1, timeout=5)
+    assert dead.data == b'{"orphan":true}'
+    assert dead.headers is not None
+    assert "subject" in dead.headers[REASON_HEADER]
+
+    # Offsets were committed only after JetStream acknowledged: the group is at the end of every partition.
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=s.kafka_bootstrap_servers, group_id=iso.bridge.outbound_group
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(s.out_topic, p) for p in range(3)]
+        ends = await consumer.end_offsets(tps)
+        for tp in tps:
+            assert await consumer.committed(tp) == ends[tp]
+    finally:
+        await consumer.stop()
