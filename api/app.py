@@ -1,40 +1,86 @@
-"""`create_app(settings)`: the FastAPI application. Nothing connects until the app starts."""
+"""`create_app(settings)`: the FastAPI application. Nothing connects until the app starts.
+
+On start the app opens the database pool and, unless turned off in ``ApiSettings``, runs three background
+tasks: the outbox relay, the projector and the periodic stats reconcile job.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import health
+from api import health, metrics
+from api.background import BackgroundTasks
+from api.config import ApiSettings
 from api.db.engine import create_engine
+from api.db.session import session_factory
 from api.errors import ApiError
+from api.hooks.endpoints import router as hooks_router
+from api.runs.endpoints import router as runs_router
+from api.workflow.endpoints import router as workflows_router
 from workflows.settings import Settings
 
+log = logging.getLogger(__name__)
 
-def create_app(settings: Settings) -> FastAPI:
+
+def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -> FastAPI:
+    options = api_settings or ApiSettings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_engine(settings)
+        app.state.sessions = session_factory(app.state.engine)
+        app.state.outbox_wakeup = asyncio.Event()
+        tasks = BackgroundTasks(settings, options, engine=app.state.engine, wakeup=app.state.outbox_wakeup)
+        app.state.background = tasks
+        tasks.start()
         try:
             yield
         finally:
+            await tasks.stop()
             await app.state.engine.dispose()
 
     app = FastAPI(
         title="Workflows API",
         version="1.0.0",
-        description="Define customer-journey workflows, activate them, and watch their runs.",
+        description=(
+            "Define customer-journey workflows, activate them, and watch their runs. Every route under "
+            "/api/v1/workflows needs `Authorization: Bearer <JWT>` with claims `tenantId` and `sub`. "
+            'Responses are `{"success": true, "data": ...}`; errors are '
+            '`{"success": false, "error": {"code", "message", "details"}}`.'
+        ),
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.api_settings = options
     app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.include_router(workflows_router)
+    app.include_router(runs_router)
+    app.include_router(hooks_router)
+    app.middleware("http")(metrics.observe)
     _install_error_handlers(app)
     return app
+
+
+def _json_path(loc: tuple[object, ...]) -> str:
+    path = "$"
+    for part in loc[1:]:  # loc[0] is body / query / path / header
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _error(status: int, code: str, message: str, details: object = None) -> JSONResponse:
+    body = {"success": False, "error": {"code": code, "message": message, "details": details}}
+    return JSONResponse(body, status_code=status)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -45,23 +91,30 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            {
-                "path": "$." + ".".join(str(p) for p in e.get("loc", ())[1:]),
-                "code": e.get("type"),
-                "message": e.get("msg"),
-            }
+            {"path": _json_path(tuple(e.get("loc", ()))), "code": e.get("type"), "message": e.get("msg")}
             for e in exc.errors()
         ]
-        body = {
-            "success": False,
-            "error": {"code": "invalid_request", "message": "request is invalid", "details": problems},
-        }
-        return JSONResponse(body, status_code=422)
+        return _error(422, "invalid_request", f"the request has {len(problems)} problem(s)", problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
             exc.status_code, "http_error"
         )
-        body = {"success": False, "error": {"code": code, "message": str(exc.detail), "details": None}}
-        return JSONResponse(body, status_code=exc.status_code)
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # Two writers raced on one row (e.g. a version number); the client can retry.
+        log.warning("integrity conflict: %s", exc.orig)
+        return _error(409, "conflict", "a concurrent change won; retry the request")
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:
+        log.exception("database error", exc_info=exc)
+        return _error(503, "database_unavailable", "the database failed this request; retry later")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return _error(500, "internal_error", "unexpected error; the server log has the details")

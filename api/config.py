@@ -1,0 +1,28 @@
+"""Knobs of the API process that only the API reads (``WORKFLOWS_*`` like the shared settings)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WORKFLOWS_", extra="ignore")
+
+    # Background tasks in the API process; turn off to run the relay or projector as their own processes.
+    api_run_relay: bool = True
+    api_run_projector: bool = True
+    api_run_stats_reconcile: bool = True
+
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Idle poll interval: a request that wrote an outbox row also wakes the relay at once.
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+
+    projector_group_id: str = "workflows-api-projector"
+    projector_batch_size: int = Field(default=1000, ge=1, le=50_000)
+
+    # The spec's workflow-stats-calculator runs every 5 minutes.
+    stats_reconcile_seconds: float = Field(default=300.0, gt=0)
+
+    # Simulations run the engine in the request; bound the work one request may ask for.
+    simulate_max_events: int = Field(default=200, ge=1)

@@ -1,0 +1,155 @@
+"""SQLAlchemy models of the spec's tables, the outbox and the stats counters (schema lives in migrations).
+
+Relationships are ``lazy="raise"``: a query says what it loads, so no request issues hidden queries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, Text, func
+from sqlalchemy.dialects.postgresql import ENUM, JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+WORKFLOW_STATUSES = ("draft", "active", "paused", "archived")
+RUN_STATUSES = ("running", "completed", "failed", "goal_reached", "cancelled")
+STEP_STATUSES = ("pending", "running", "completed", "failed", "skipped")
+
+workflow_status = ENUM(*WORKFLOW_STATUSES, name="workflow_status", create_type=False)
+run_status = ENUM(*RUN_STATUSES, name="workflow_run_status", create_type=False)
+step_status = ENUM(*STEP_STATUSES, name="workflow_step_status", create_type=False)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Workflow(Base):
+    __tablename__ = "workflows"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[str] = mapped_column(String)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(workflow_status, default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    trigger: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    nodes: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    edges: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    goals: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    webhook_token: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    versions: Mapped[list[WorkflowVersion]] = relationship(lazy="raise", back_populates="workflow")
+
+
+class WorkflowVersion(Base):
+    __tablename__ = "workflow_versions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    trigger: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    nodes: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    edges: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    goals: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    changelog: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    workflow: Mapped[Workflow] = relationship(lazy="raise", back_populates="versions")
+
+
+class WorkflowRun(Base):
+    __tablename__ = "workflow_runs"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String)
+    workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id"))
+    workflow_version: Mapped[int] = mapped_column(Integer)
+    contact_id: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(run_status, default="running")
+    current_node_id: Mapped[str | None] = mapped_column(String(100))
+    trigger_event: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    goal_reached_id: Mapped[str | None] = mapped_column(String(100))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Engine time of the last projected event: an older snapshot never overwrites a newer one.
+    last_event_at: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WorkflowRunStep(Base):
+    __tablename__ = "workflow_run_steps"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflow_runs.id"))
+    node_id: Mapped[str] = mapped_column(String(100))
+    node_type: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(step_status, default="pending")
+    input: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    output: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    visit: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class WorkflowSchedule(Base):
+    __tablename__ = "workflow_schedules"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String)
+    workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id"))
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflow_runs.id"))
+    step_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflow_run_steps.id"))
+    scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Outbox(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(255))
+    key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    value: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WorkflowRunCounters(Base):
+    """Run counters per workflow, maintained by the projector from run status transitions."""
+
+    __tablename__ = "workflow_run_counters"
+
+    workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id"), primary_key=True)
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+    running: Mapped[int] = mapped_column(BigInteger, default=0)
+    completed: Mapped[int] = mapped_column(BigInteger, default=0)
+    failed: Mapped[int] = mapped_column(BigInteger, default=0)
+    goal_reached: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancelled: Mapped[int] = mapped_column(BigInteger, default=0)
+    duration_ms_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+    finished: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WorkflowNodeCounters(Base):
+    __tablename__ = "workflow_node_counters"
+
+    workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id"), primary_key=True)
+    node_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    executed: Mapped[int] = mapped_column(BigInteger, default=0)
+    succeeded: Mapped[int] = mapped_column(BigInteger, default=0)
+    failed: Mapped[int] = mapped_column(BigInteger, default=0)
+    waiting: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,1 @@
+"""Small shared pieces of the API: the response envelope, cursors, schema base classes."""

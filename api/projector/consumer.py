@@ -1,0 +1,132 @@
+"""The projector's Kafka side: consume ``workflows.out`` in batches, apply each batch in one transaction,
+then commit the offsets. A crash between the two re-applies the batch, which changes nothing (see plan.py).
+Runs as a background task of the API or standalone: ``python -m api.projector.consumer``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api import metrics
+from api.config import ApiSettings
+from api.projector.events import RunEvent, UndecodableError, decode
+from api.projector.service import apply_batch
+from workflows.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def decode_records(records: list[ConsumerRecord[bytes, bytes]]) -> list[RunEvent]:
+    events = []
+    for record in records:
+        try:
+            event = decode(record.value)
+        except UndecodableError as exc:
+            metrics.PROJECTED.labels("undecodable").inc()
+            log.warning("projector skipped %s[%d]@%d: %s", record.topic, record.partition, record.offset, exc)
+            continue
+        if event is not None:
+            events.append(event)
+    return events
+
+
+class Projector:
+    def __init__(
+        self, settings: Settings, options: ApiSettings, *, engine: AsyncEngine, group_id: str | None = None
+    ) -> None:
+        self._settings = settings
+        self._options = options
+        self._engine = engine
+        self._group_id = group_id or options.projector_group_id
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            self._settings.out_topic,
+            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            group_id=self._group_id,
+            enable_auto_commit=False,  # offsets move only after the batch is in Postgres
+            auto_offset_reset="earliest",
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+        )
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
+
+    async def step(self, *, timeout_ms: int = 500) -> int:
+        """Fetch, apply and commit one batch; returns the number of records consumed."""
+        consumer = self._consumer
+        if consumer is None:
+            raise RuntimeError("Projector.start() was not called")
+        batches = await consumer.getmany(
+            timeout_ms=timeout_ms, max_records=self._options.projector_batch_size
+        )
+        records = [r for part in batches.values() for r in part]
+        if not records:
+            return 0
+        started = time.perf_counter()
+        try:
+            await apply_batch(self._engine, decode_records(records))
+        except Exception:
+            # Rewind so the batch is fetched again; nothing was committed in Postgres or Kafka.
+            for tp, part in batches.items():
+                consumer.seek(tp, part[0].offset)
+            raise
+        await consumer.commit()
+        metrics.PROJECTOR_BATCH.observe(time.perf_counter() - started)
+        return len(records)
+
+    async def caught_up(self) -> bool:
+        """True when the committed position of every assigned partition reached its end offset."""
+        consumer = self._consumer
+        if consumer is None:
+            return False
+        assigned: set[TopicPartition] = consumer.assignment()
+        if not assigned:
+            return False
+        ends = await consumer.end_offsets(list(assigned))
+        for tp in assigned:
+            if await consumer.position(tp) < ends[tp]:
+                return False
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("projector batch failed; retrying in 2 s from the same offsets")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=2.0)
+
+
+async def _main() -> None:
+    from api.db.engine import create_engine
+    from workflows.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    engine = create_engine(settings)
+    projector = Projector(settings, ApiSettings(), engine=engine)
+    await projector.start()
+    try:
+        await projector.run(asyncio.Event())
+    finally:
+        await projector.stop()
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())

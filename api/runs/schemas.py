@@ -1,0 +1,116 @@
+"""Bodies of the run routes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from api.kit.schemas import Input, Schema
+
+RunStatus = Literal["running", "completed", "failed", "goal_reached", "cancelled"]
+StepStatus = Literal["pending", "running", "completed", "failed", "skipped"]
+
+
+class RunOut(Schema):
+    id: uuid.UUID
+    workflow_id: uuid.UUID
+    workflow_version: int
+    contact_id: str
+    status: RunStatus
+    current_node_id: str | None
+    trigger_event: dict[str, Any]
+    context: dict[str, Any]
+    goal_reached_id: str | None
+    error_message: str | None
+    started_at: datetime
+    completed_at: datetime | None
+
+
+class StepOut(Schema):
+    id: uuid.UUID
+    run_id: uuid.UUID
+    node_id: str
+    node_type: str
+    visit: int
+    status: StepStatus
+    input: dict[str, Any]
+    output: dict[str, Any]
+    error_message: str | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    scheduled_at: datetime | None
+
+
+class RunDetailOut(RunOut):
+    steps: list[StepOut]
+    resumes_at: datetime | None = Field(description="when a waiting run's pending timer is due, if any")
+
+
+class TriggerIn(Input):
+    model_config = {
+        "json_schema_extra": {"examples": [{"contactId": "550e8400-e29b-41d4-a716-446655440010"}]}
+    }
+
+    contact_id: str = Field(min_length=1, max_length=100)
+    data: dict[str, Any] = Field(default_factory=dict, description="extra event data (event.* in conditions)")
+
+
+class TriggerOut(Schema):
+    event_id: str
+    run_id: uuid.UUID = Field(description="the id the run will have (derived from the event id)")
+    workflow_id: uuid.UUID
+    contact_id: str
+    status: Literal["accepted"] = "accepted"
+
+
+class CancelIn(Input):
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class CancelOut(Schema):
+    event_id: str
+    run_id: uuid.UUID
+    status: Literal["cancel_requested"] = "cancel_requested"
+
+
+class NodeStatsOut(Schema):
+    executed: int
+    succeeded: int
+    failed: int
+    waiting: int
+
+
+class StatsOut(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "workflowId": "550e8400-e29b-41d4-a716-446655440000",
+                    "totalRuns": 15000,
+                    "runningRuns": 250,
+                    "completedRuns": 14500,
+                    "failedRuns": 50,
+                    "goalReachedRuns": 2000,
+                    "conversionRate": 13.79,
+                    "avgDuration": 172800,
+                    "nodeStats": {
+                        "node-1": {"executed": 15000, "succeeded": 14950, "failed": 50, "waiting": 0},
+                        "node-2": {"executed": 14950, "succeeded": 14950, "failed": 0, "waiting": 250},
+                    },
+                }
+            ]
+        }
+    }
+
+    workflow_id: uuid.UUID
+    total_runs: int
+    running_runs: int
+    completed_runs: int
+    failed_runs: int
+    goal_reached_runs: int
+    conversion_rate: float = Field(description="goalReachedRuns / completedRuns, in percent, two decimals")
+    avg_duration: int = Field(description="mean seconds from start to end over finished runs")
+    node_stats: dict[str, NodeStatsOut]

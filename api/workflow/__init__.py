@@ -1,0 +1,1 @@
+"""Workflows: authoring, status changes, versions, validation and simulation."""

@@ -1,0 +1,178 @@
+"""Request and response bodies of /api/v1/workflows (camelCase JSON)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from api.kit.schemas import Input, Schema
+
+WorkflowStatus = Literal["draft", "active", "paused", "archived"]
+
+_EXAMPLE_DEFINITION: dict[str, Any] = {
+    "name": "New User Onboarding",
+    "description": "Welcome sequence for new signups",
+    "trigger": {
+        "type": "event",
+        "event": "contact.created",
+        "conditions": [{"field": "source", "operator": "equals", "value": "website_signup"}],
+    },
+    "nodes": [
+        {
+            "id": "node-1",
+            "type": "send_email",
+            "position": {"x": 100, "y": 100},
+            "data": {
+                "templateId": "550e8400-e29b-41d4-a716-446655440001",
+                "fromName": "Acme Team",
+                "fromEmail": "hello@acme.com",
+            },
+        },
+        {
+            "id": "node-2",
+            "type": "delay",
+            "position": {"x": 100, "y": 200},
+            "data": {"duration": 86400, "unit": "seconds"},
+        },
+    ],
+    "edges": [{"source": "trigger", "target": "node-1"}, {"source": "node-1", "target": "node-2"}],
+    "goals": [
+        {
+            "id": "goal-1",
+            "name": "Purchased",
+            "event": "contact.attribute_changed",
+            "conditions": [{"field": "attributes.has_purchased", "operator": "equals", "value": True}],
+        }
+    ],
+}
+
+
+class WorkflowCreate(Input):
+    """A new workflow (status draft, version 1). The definition is validated by the engine."""
+
+    model_config = {"json_schema_extra": {"examples": [_EXAMPLE_DEFINITION]}}
+
+    name: str = Field(min_length=1, max_length=255)
+    description: str | None = None
+    trigger: dict[str, Any]
+    nodes: list[dict[str, Any]] = Field(default_factory=list)
+    edges: list[dict[str, Any]] = Field(default_factory=list)
+    goals: list[dict[str, Any]] = Field(default_factory=list)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class WorkflowUpdate(Input):
+    """Fields to change. A change of trigger, nodes, edges, goals or settings creates a new version."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"name": "Onboarding v2", "changelog": "shorter delay", "nodes": _EXAMPLE_DEFINITION["nodes"]}
+            ]
+        }
+    }
+
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    description: str | None = None
+    trigger: dict[str, Any] | None = None
+    nodes: list[dict[str, Any]] | None = None
+    edges: list[dict[str, Any]] | None = None
+    goals: list[dict[str, Any]] | None = None
+    settings: dict[str, Any] | None = None
+    changelog: str | None = Field(default=None, max_length=10_000)
+
+
+class WorkflowOut(Schema):
+    id: uuid.UUID
+    tenant_id: str
+    name: str
+    description: str | None
+    status: WorkflowStatus
+    version: int
+    trigger: dict[str, Any]
+    nodes: list[Any]
+    edges: list[Any]
+    goals: list[Any]
+    settings: dict[str, Any]
+    stats: dict[str, Any]
+    webhook_token: str | None = Field(
+        description="secret for POST /api/v1/hooks/{token} (webhook-triggered workflows only)"
+    )
+    created_by: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+class WorkflowSummary(Schema):
+    id: uuid.UUID
+    name: str
+    description: str | None
+    status: WorkflowStatus
+    version: int
+    trigger: dict[str, Any]
+    created_by: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+class VersionOut(Schema):
+    id: uuid.UUID
+    workflow_id: uuid.UUID
+    version: int
+    trigger: dict[str, Any]
+    nodes: list[Any]
+    edges: list[Any]
+    goals: list[Any]
+    settings: dict[str, Any]
+    changelog: str | None
+    created_by: uuid.UUID
+    created_at: datetime
+
+
+class ProblemOut(Schema):
+    path: str = Field(examples=["$.nodes[0].data.templateId"])
+    code: str = Field(examples=["missing_required"])
+    message: str
+
+
+class ValidationOut(Schema):
+    valid: bool
+    problems: list[ProblemOut]
+
+
+class SimulatedEvent(Input):
+    type: str = Field(min_length=1, max_length=200, examples=["pipeline.message.opened"])
+    id: str | None = Field(default=None, max_length=200)
+    at: int | None = Field(default=None, ge=0, le=10 * 365 * 86_400_000, description="ms after start")
+    occurred_at: str | None = Field(default=None, max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class SimulateIn(Input):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "contact": {"id": "c-1", "email": "a@example.com", "source": "website_signup"},
+                    "events": [{"type": "contact.created", "at": 0}],
+                }
+            ]
+        }
+    }
+
+    contact: dict[str, Any] = Field(default_factory=dict, description="the sample contact profile")
+    events: list[SimulatedEvent] = Field(default_factory=list, max_length=200)
+    start: datetime | None = Field(default=None, description="virtual clock start (default: now)")
+    version: int | None = Field(default=None, ge=1, le=2_147_483_647, description="default: current")
+    auto_complete_actions: bool = True
+
+
+class SimulateOut(Schema):
+    path: list[str]
+    paths: dict[str, list[str]]
+    effects: list[dict[str, Any]]
+    runs: dict[str, dict[str, Any]]
+    end_time: int

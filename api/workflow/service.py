@@ -1,0 +1,274 @@
+"""Workflow authoring rules: validation, the status machine, versions, and what gets published.
+
+Status machine (anything else is a 409)::
+
+    draft --activate--> active --pause--> paused --activate--> active
+    draft --delete--> archived      paused --delete--> archived      (active: pause first)
+
+Every change of the definition (trigger, nodes, edges, goals, settings) creates a new immutable version;
+runs in flight keep the version they started on. Versions of a workflow that has been activated are
+published to ``workflows.definitions`` when created; a draft's current version is published on activation.
+The active pointer is published on every status change and when an active workflow gets a new version.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import Principal
+from api.db.models import Workflow, WorkflowVersion
+from api.errors import ConflictError, NotFoundError, UnprocessableError
+from api.kit.cursor import decode_cursor, encode_cursor
+from api.outbox import records
+from api.workflow import repository
+from api.workflow.schemas import WorkflowCreate, WorkflowUpdate
+from streams.engine import DefinitionError, Problem, compile_definition, validate
+from workflows.settings import Settings
+
+CONTENT_FIELDS: Final = ("trigger", "nodes", "edges", "goals", "settings")
+_TRANSITIONS: Final = {
+    "activate": ({"draft", "paused"}, "active"),
+    "pause": ({"active"}, "paused"),
+    "delete": ({"draft", "paused"}, "archived"),
+}
+_USER_NAMESPACE: Final = uuid.UUID("9a4e1f60-3b2c-5d7e-8f90-a1b2c3d4e5f6")
+
+
+def user_uuid(principal: Principal) -> uuid.UUID:
+    """createdBy is a UUID column; a ``sub`` that is not a UUID maps to a stable uuid5 of itself."""
+    try:
+        return uuid.UUID(principal.user_id)
+    except ValueError:
+        return uuid.uuid5(_USER_NAMESPACE, principal.user_id)
+
+
+def problems_of(definition: dict[str, Any], *, tenant_id: str) -> list[Problem]:
+    """Every problem the engine finds, including those only compiling reveals (types of known fields)."""
+    problems = validate(definition)
+    if problems:
+        return problems
+    try:
+        compile_definition({**definition, "id": "validation", "tenantId": tenant_id})
+    except DefinitionError as exc:
+        return exc.problems
+    return []
+
+
+def check_definition(definition: dict[str, Any], *, tenant_id: str) -> None:
+    problems = problems_of(definition, tenant_id=tenant_id)
+    if problems:
+        raise UnprocessableError(
+            f"the workflow definition has {len(problems)} problem(s)",
+            details=[p.to_dict() for p in problems],
+        )
+
+
+async def get(session: AsyncSession, *, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
+    workflow = await repository.get(session, tenant_id=principal.tenant_id, workflow_id=workflow_id)
+    if workflow is None:
+        raise NotFoundError(f"workflow {workflow_id} not found")
+    return workflow
+
+
+async def _locked(session: AsyncSession, *, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
+    workflow = await repository.get(
+        session, tenant_id=principal.tenant_id, workflow_id=workflow_id, for_update=True
+    )
+    if workflow is None:
+        raise NotFoundError(f"workflow {workflow_id} not found")
+    return workflow
+
+
+async def list_page(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    status: str | None,
+    trigger_type: str | None,
+    search: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Workflow], str | None]:
+    after = decode_cursor(cursor) if cursor else None
+    rows = await repository.page(
+        session,
+        tenant_id=principal.tenant_id,
+        status=status,
+        trigger_type=trigger_type,
+        search=search,
+        after=after,
+        limit=limit + 1,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
+    return rows, next_cursor
+
+
+def _token_for(trigger: dict[str, Any], current: str | None) -> str | None:
+    if trigger.get("type") != "webhook":
+        return current
+    return current or secrets.token_urlsafe(32)
+
+
+async def create(session: AsyncSession, *, principal: Principal, body: WorkflowCreate) -> Workflow:
+    content = {f: getattr(body, f) for f in CONTENT_FIELDS}
+    check_definition({"name": body.name, **content}, tenant_id=principal.tenant_id)
+    user = user_uuid(principal)
+    workflow = Workflow(
+        id=uuid.uuid4(),
+        tenant_id=principal.tenant_id,
+        name=body.name,
+        description=body.description,
+        status="draft",
+        version=1,
+        stats={},
+        webhook_token=_token_for(body.trigger, None),
+        created_by=user,
+        **content,
+    )
+    first = WorkflowVersion(
+        id=uuid.uuid4(), workflow_id=workflow.id, version=1, changelog="created", created_by=user, **content
+    )
+    repository.add(session, workflow)
+    await repository.flush(session)  # the version's FK needs the workflow row first
+    repository.add(session, first)
+    await repository.flush(session)
+    return workflow
+
+
+async def _new_version(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    principal: Principal,
+    workflow: Workflow,
+    content: dict[str, Any],
+    changelog: str | None,
+) -> WorkflowVersion:
+    number = await repository.latest_version_number(session, workflow_id=workflow.id) + 1
+    row = WorkflowVersion(
+        id=uuid.uuid4(),
+        workflow_id=workflow.id,
+        version=number,
+        changelog=changelog,
+        created_by=user_uuid(principal),
+        **content,
+    )
+    for field, value in content.items():
+        setattr(workflow, field, value)
+    workflow.version = number
+    workflow.webhook_token = _token_for(content["trigger"], workflow.webhook_token)
+    repository.add(session, row)
+    await repository.flush(session)
+    if workflow.status != "draft":
+        records.publish_version(session, settings, workflow=workflow, version=row)
+        records.publish_pointer(session, settings, workflow=workflow)
+    return row
+
+
+async def update(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    principal: Principal,
+    workflow_id: uuid.UUID,
+    body: WorkflowUpdate,
+) -> Workflow:
+    workflow = await _locked(session, principal=principal, workflow_id=workflow_id)
+    changes = body.model_dump(exclude_unset=True)
+    for field in ("name", *CONTENT_FIELDS):
+        if field in changes and changes[field] is None:
+            raise UnprocessableError(
+                f"{field} cannot be null", details=[{"path": f"$.{field}", "code": "invalid_type"}]
+            )
+    if "name" in changes:
+        workflow.name = changes["name"]
+    if "description" in changes:
+        workflow.description = changes["description"]
+    content = {f: changes.get(f, getattr(workflow, f)) for f in CONTENT_FIELDS}
+    if any(f in changes and changes[f] != getattr(workflow, f) for f in CONTENT_FIELDS):
+        check_definition({"name": workflow.name, **content}, tenant_id=principal.tenant_id)
+        await _new_version(
+            session,
+            settings,
+            principal=principal,
+            workflow=workflow,
+            content=content,
+            changelog=changes.get("changelog"),
+        )
+    workflow.updated_at = datetime.now(UTC)
+    await repository.flush(session)
+    return workflow
+
+
+async def transition(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    principal: Principal,
+    workflow_id: uuid.UUID,
+    action: str,
+) -> Workflow:
+    workflow = await _locked(session, principal=principal, workflow_id=workflow_id)
+    allowed, target = _TRANSITIONS[action]
+    if workflow.status not in allowed:
+        hint = " (pause it first)" if action == "delete" and workflow.status == "active" else ""
+        raise ConflictError(
+            f"cannot {action} a workflow that is {workflow.status}{hint}",
+            code="invalid_status_transition",
+            details={"status": workflow.status, "action": action, "allowedFrom": sorted(allowed)},
+        )
+    first_activation = workflow.status == "draft" and target == "active"
+    workflow.status = target
+    now = datetime.now(UTC)
+    workflow.updated_at = now
+    if target == "archived":
+        workflow.deleted_at = now
+        workflow.webhook_token = None
+    if first_activation:
+        current = await repository.version(session, workflow_id=workflow.id, number=workflow.version)
+        if current is None:
+            raise ConflictError("the workflow's current version is missing; revert to an existing version")
+        records.publish_version(session, settings, workflow=workflow, version=current)
+    records.publish_pointer(session, settings, workflow=workflow)
+    await repository.flush(session)
+    return workflow
+
+
+async def versions(
+    session: AsyncSession, *, principal: Principal, workflow_id: uuid.UUID
+) -> list[WorkflowVersion]:
+    workflow = await get(session, principal=principal, workflow_id=workflow_id)
+    return await repository.versions(session, workflow_id=workflow.id)
+
+
+async def revert(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    principal: Principal,
+    workflow_id: uuid.UUID,
+    number: int,
+) -> Workflow:
+    workflow = await _locked(session, principal=principal, workflow_id=workflow_id)
+    old = await repository.version(session, workflow_id=workflow.id, number=number)
+    if old is None:
+        raise NotFoundError(f"workflow {workflow_id} has no version {number}")
+    content = {f: getattr(old, f) for f in CONTENT_FIELDS}
+    await _new_version(
+        session,
+        settings,
+        principal=principal,
+        workflow=workflow,
+        content=content,
+        changelog=f"reverted to version {number}",
+    )
+    workflow.updated_at = datetime.now(UTC)
+    await repository.flush(session)
+    return workflow
