@@ -18,8 +18,12 @@ services_app = typer.Typer(
     help="Native Kafka, PostgreSQL and NATS for development and tests.", no_args_is_help=True
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+projections_app = typer.Typer(
+    help="The API's read models (runs, steps, schedules, stats).", no_args_is_help=True
+)
 app.add_typer(services_app, name="services")
 app.add_typer(db_app, name="db")
+app.add_typer(projections_app, name="projections")
 console = Console()
 
 
@@ -81,6 +85,35 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
     upgrade(_settings(), revision=revision)
     console.print(f"database upgraded to {revision}")
+
+
+@projections_app.command("rebuild")
+def projections_rebuild() -> None:
+    """Drop the read models and project workflows.out again from its first retained record."""
+    import asyncio
+
+    from rich.progress import Progress
+
+    from api.db.engine import create_engine
+    from api.projector.rebuild import RebuildSummary, rebuild
+
+    settings = _settings()
+
+    async def _run(progress: Progress) -> RebuildSummary:
+        task = progress.add_task(f"projecting {settings.out_topic}", total=None)
+        engine = create_engine(settings)
+        try:
+            return await rebuild(settings, engine, progress=lambda n: progress.update(task, completed=n))
+        finally:
+            await engine.dispose()
+
+    with Progress(console=console) as progress:
+        summary = asyncio.run(_run(progress))
+    table = Table("read model", "rows")
+    for name, count in summary.rows.items():
+        table.add_row(name, str(count))
+    console.print(table)
+    console.print(f"records projected: {summary.records}")
 
 
 @app.command()

@@ -4,7 +4,6 @@ rebuilds identical read models and stats when `workflows.out` is replayed."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import defaultdict
 from typing import Any
 
@@ -19,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.config import ApiSettings
 from api.outbox import repository as outbox
 from api.outbox.relay import OutboxRelay
-from api.projector.consumer import Projector
+from api.projector.rebuild import rebuild
 from api.projector.reconcile import reconcile
 from tests.integration.api.conftest import QUIET, create, definition
 from tests.integration.api.runs_helpers import DAY_MS, T0, effects_for
@@ -144,19 +143,11 @@ async def snapshot(engine: AsyncEngine) -> dict[str, list[Any]]:
         return {name: [tuple(r) for r in await conn.execute(text(sql))] for name, sql in SNAPSHOT.items()}
 
 
-async def project_all(settings: Settings, engine: AsyncEngine) -> None:
-    projector = Projector(
-        settings, ApiSettings(projector_batch_size=7), engine=engine, group_id=f"g{uuid.uuid4()}"
-    )
-    await projector.start()
-    try:
-        for _ in range(200):
-            await projector.step(timeout_ms=300)
-            if await projector.caught_up():
-                return
-        raise AssertionError("projector did not catch up")
-    finally:
-        await projector.stop()
+async def project_all(settings: Settings, engine: AsyncEngine, *, truncate: bool = False) -> int:
+    """Project the whole topic with a fresh group (what `workflows projections rebuild` does)."""
+    summary = await rebuild(settings, engine, options=ApiSettings(projector_batch_size=7), truncate=truncate)
+    assert summary.records > 0, "projector read nothing"
+    return summary.records
 
 
 async def test_projector_replay_twice_gives_the_same_rows_and_stats(
@@ -197,14 +188,7 @@ async def test_projector_replay_twice_gives_the_same_rows_and_stats(
     assert len(once["runs"]) == 6
     await project_all(api_settings, engine)  # a second full replay
     assert await snapshot(engine) == once
-    async with engine.begin() as conn:  # drop the read models and rebuild from the topic
-        await conn.execute(
-            text(
-                "TRUNCATE workflow_schedules, workflow_run_steps, workflow_runs, "
-                "workflow_run_counters, workflow_node_counters"
-            )
-        )
-    await project_all(api_settings, engine)
+    await project_all(api_settings, engine, truncate=True)  # drop the read models and rebuild from the topic
     assert await snapshot(engine) == once
     assert await reconcile(engine) == {"runs": 0, "nodes": 0}
 
