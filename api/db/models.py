@@ -103,6 +103,7 @@ class WorkflowRunStep(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     visit: Mapped[int] = mapped_column(Integer, default=1)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class WorkflowSchedule(Base):

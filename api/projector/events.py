@@ -40,6 +40,7 @@ class StepRecord:
     node_id: str
     node_type: str
     visit: int
+    seq: int
     status: str
     input: dict[str, Any]
     output: dict[str, Any]
@@ -96,6 +97,7 @@ def _step(run_id: uuid.UUID, raw: Any) -> StepRecord | None:
         node_id=node_id[:100],
         node_type=node_type[:50],
         visit=visit,
+        seq=raw["seq"] if isinstance(raw.get("seq"), int) else 0,
         status=status,
         input=_obj(raw.get("input")),
         output=_obj(raw.get("output")),

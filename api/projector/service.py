@@ -43,6 +43,7 @@ def _step_row(event: RunEvent, step: StepRecord) -> dict[str, Any]:
         "node_id": step.node_id,
         "node_type": step.node_type,
         "visit": step.visit,
+        "seq": step.seq,
         "status": step.status,
         "input": step.input,
         "output": step.output,

@@ -59,7 +59,12 @@ async def steps(session: AsyncSession, *, run_id: uuid.UUID) -> list[WorkflowRun
     query = (
         select(WorkflowRunStep)
         .where(WorkflowRunStep.run_id == run_id)
-        .order_by(WorkflowRunStep.started_at.asc().nulls_last(), WorkflowRunStep.visit, WorkflowRunStep.id)
+        .order_by(
+            WorkflowRunStep.seq,
+            WorkflowRunStep.started_at.asc().nulls_last(),
+            WorkflowRunStep.visit,
+            WorkflowRunStep.id,
+        )
     )
     return list((await session.execute(query)).scalars())
 

@@ -69,6 +69,9 @@ def _emit_step(
         "nodeId": node.id,
         "nodeType": node.type,
         "visit": visit,
+        # Position in the run's path (node visits so far): steps of one event share a timestamp, so
+        # readers order by this. A run never branches in parallel, so a node's records share one seq.
+        "seq": sum(run.visits.values()),
         "status": status,
         "input": node.data,
         "output": output if output is not None else {},

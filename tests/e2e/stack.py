@@ -1,0 +1,157 @@
+"""The product as its users meet it: bridge, worker(s) and API as separate OS processes on the real services.
+
+Each ``Stack`` gets its own topics, JetStream streams, subject prefix, consumer groups, ports and folders, so
+stacks never see each other's data; ``kill`` / ``restart`` let fault tests SIGKILL any process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from workflows.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Process:
+    name: str
+    command: str
+    env: dict[str, str]
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "workflows.cli", self.command],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                start_new_session=True,
+            )
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.alive():
+            assert self.proc is not None
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self, timeout: float = 30) -> int | None:
+        if self.proc is None:
+            return None
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        return self.proc.returncode
+
+
+@dataclass
+class Stack:
+    base: Settings
+    folder: Path
+    workers: int = 1
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    processes: dict[str, Process] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.prefix = f"e2e{self.run}."
+        self.api_port = free_port()
+        overrides: dict[str, str | int] = {
+            "events_topic": f"{self.prefix}workflows.events",
+            "events_dlq_topic": f"{self.prefix}workflows.events.dlq",
+            "definitions_topic": f"{self.prefix}workflows.definitions",
+            "out_topic": f"{self.prefix}workflows.out",
+            "nats_stream": f"E2E{self.run}_IN",
+            "nats_dlq_subject": f"{self.prefix}workflows.dlq",
+            "worker_id": f"e2e{self.run}-worker",
+            "api_port": self.api_port,
+        }
+        self.settings = self.base.model_copy(update=overrides)
+        self.env = {
+            **os.environ,
+            **{f"WORKFLOWS_{key.upper()}": str(value) for key, value in overrides.items()},
+            "WORKFLOWS_DATABASE_URL": self.base.database_url.get_secret_value(),
+            "WORKFLOWS_BRIDGE_SUBJECT_PREFIX": self.prefix,
+            "WORKFLOWS_BRIDGE_INBOUND_DURABLE": f"e2e{self.run}",
+            "WORKFLOWS_BRIDGE_DLQ_STREAM": f"E2E{self.run}_DLQ",
+            "WORKFLOWS_BRIDGE_OUTBOUND_STREAM": f"E2E{self.run}_OUT",
+            "WORKFLOWS_BRIDGE_OUTBOUND_GROUP": f"e2e{self.run}-bridge-out",
+            "WORKFLOWS_BRIDGE_HTTP_PORT": "0",
+            "WORKFLOWS_PROJECTOR_GROUP_ID": f"e2e{self.run}-projector",
+        }
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._add("bridge", "bridge", {})
+        for i in range(self.workers):
+            self._add_worker(i)
+        self._add("api", "api", {})
+
+    def _add(self, name: str, command: str, extra: dict[str, str]) -> None:
+        self.processes[name] = Process(name, command, {**self.env, **extra}, self.folder / f"{name}.log")
+
+    def _add_worker(self, i: int) -> None:
+        self._add(
+            f"worker-{i}",
+            "worker",
+            {
+                "WORKFLOWS_WORKER_DATA_DIR": str(self.folder / f"worker-{i}"),
+                "WORKFLOWS_WORKER_WEB_PORT": str(free_port()),
+            },
+        )
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def start(self, timeout: float = 90) -> None:
+        for p in self.processes.values():
+            p.start()
+        self.wait_api(timeout)
+
+    def wait_api(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.api}/healthz", timeout=2).status_code == 200:
+                    return
+            for p in self.processes.values():
+                if not p.alive():
+                    raise AssertionError(f"{p.name} exited: {self.tail(p.name)}")
+            time.sleep(0.3)
+        raise AssertionError(f"API not healthy in {timeout}s: {self.tail('api')}")
+
+    def tail(self, name: str, lines: int = 40) -> str:
+        path = self.processes[name].log
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def kill(self, name: str) -> None:
+        self.processes[name].kill()
+
+    def restart(self, name: str) -> None:
+        self.processes[name].start()
+
+    def stop(self) -> dict[str, int | None]:
+        return {name: p.stop() for name, p in reversed(list(self.processes.items()))}
