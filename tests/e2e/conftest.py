@@ -66,6 +66,7 @@ class Api:
     """A tenant's view of the API: every call checks the envelope."""
 
     def __init__(self, stack: Stack, tenant: str) -> None:
+        self.stack = stack
         token = mint_token(stack.settings, tenant_id=tenant, user_id=str(uuid.uuid4()))
         self.tenant = tenant
         self.client = httpx.Client(
@@ -81,7 +82,19 @@ class Api:
 
     def create_active(self, definition: dict[str, Any]) -> dict[str, Any]:
         created = self.call("POST", "", json=definition, expect=201)
-        return self.call("POST", f"/{created['id']}/activate")
+        return self.activate(created["id"])
+
+    def change(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A definition change, then wait until every worker applied it (propagation is asynchronous)."""
+        data = self.call(method, path, **kwargs)
+        self.stack.wait_definitions_synced()
+        return data
+
+    def activate(self, workflow_id: str) -> dict[str, Any]:
+        return dict(self.change("POST", f"/{workflow_id}/activate"))
+
+    def pause(self, workflow_id: str) -> dict[str, Any]:
+        return dict(self.change("POST", f"/{workflow_id}/pause"))
 
     def runs(self, workflow_id: str, **params: Any) -> list[dict[str, Any]]:
         return list(self.call("GET", f"/{workflow_id}/runs", params={"limit": 100, **params})["items"])

@@ -6,6 +6,7 @@ stacks never see each other's data; ``kill`` / ``restart`` let fault tests SIGKI
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -17,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 from workflows.settings import Settings
@@ -102,6 +104,8 @@ class Stack:
             "WORKFLOWS_BRIDGE_OUTBOUND_GROUP": f"e2e{self.run}-bridge-out",
             "WORKFLOWS_BRIDGE_HTTP_PORT": "0",
             "WORKFLOWS_PROJECTOR_GROUP_ID": f"e2e{self.run}-projector",
+            # The tests' webhook receiver listens on loopback, which the SSRF guard refuses unless allowed.
+            "WORKFLOWS_EXECUTOR_ALLOW_HOSTS": '["127.0.0.1"]',
         }
         self.folder.mkdir(parents=True, exist_ok=True)
         self._add("bridge", "bridge", {})
@@ -147,6 +151,29 @@ class Stack:
         path = self.processes[name].log
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
+    def worker_ports(self) -> list[int]:
+        return [
+            int(p.env["WORKFLOWS_WORKER_WEB_PORT"])
+            for p in self.processes.values()
+            if p.command == "worker" and p.alive()
+        ]
+
+    def wait_definitions_synced(self, *, timeout: float = 30) -> None:
+        """Until every definition record the API wrote for this stack is published and applied by every
+        live worker (activation is asynchronous: outbox -> relay -> Kafka -> each worker's global table)."""
+        deadline = time.monotonic() + timeout
+        written = published = 0
+        seen: list[float | None] = []
+        while time.monotonic() < deadline:
+            written, published = _outbox_counts(self.settings)
+            seen = [worker_metric(port, "workflows_definition_records") for port in self.worker_ports()]
+            if written == published and seen and all(v is not None and v >= published for v in seen):
+                return
+            time.sleep(0.1)
+        raise AssertionError(
+            f"definitions not synced: outbox {published}/{written} sent, workers applied {seen}"
+        )
+
     def kill(self, name: str) -> None:
         self.processes[name].kill()
 
@@ -155,3 +182,34 @@ class Stack:
 
     def stop(self) -> dict[str, int | None]:
         return {name: p.stop() for name, p in reversed(list(self.processes.items()))}
+
+
+def _outbox_counts(settings: Settings) -> tuple[int, int]:
+    """(rows written, rows sent) of the API's outbox for this stack's definitions topic."""
+
+    async def _count() -> tuple[int, int]:
+        dsn = settings.database_url.get_secret_value().replace("postgresql+asyncpg://", "postgresql://", 1)
+        conn = await asyncpg.connect(dsn)
+        try:
+            row = await conn.fetchrow(
+                "SELECT count(*) AS written, count(sent_at) AS sent FROM outbox WHERE topic = $1",
+                settings.definitions_topic,
+            )
+        finally:
+            await conn.close()
+        assert row is not None
+        return int(row["written"]), int(row["sent"])
+
+    return asyncio.run(_count())
+
+
+def worker_metric(port: int, name: str) -> float | None:
+    """One sample of a worker's Prometheus endpoint (None while the worker is not serving)."""
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+    except httpx.HTTPError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    return None

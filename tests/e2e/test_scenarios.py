@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
 import uuid
-from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import Api, Observer
+from tests.e2e.flows import chain, node, of
 
 pytestmark = pytest.mark.integration
-
-
-def _node(node_id: str, kind: str, **data: Any) -> dict[str, Any]:
-    return {"id": node_id, "type": kind, "position": {"x": 0, "y": 0}, "data": data}
-
-
-def _chain(*ids: str) -> list[dict[str, str]]:
-    chain = ["trigger", *ids]
-    return [{"source": a, "target": b} for a, b in itertools.pairwise(chain)]
-
-
-def _of(messages: list[Any], subject: str, **match: Any) -> list[dict[str, Any]]:
-    return [m for s, m, _ in messages if s == subject and all(m.get(k) == v for k, v in match.items())]
 
 
 async def test_scenario_1_event_trigger_with_conditions_runs_to_completion(
@@ -38,17 +24,17 @@ async def test_scenario_1_event_trigger_with_conditions_runs_to_completion(
                 "conditions": [{"field": "source", "operator": "equals", "value": "website_signup"}],
             },
             "nodes": [
-                _node(
+                node(
                     "node-1",
                     "send_email",
                     templateId="tpl-welcome",
                     fromName="Acme",
                     fromEmail="hi@acme.test",
                 ),
-                _node("node-2", "add_tag", tag="onboarded"),
-                _node("node-3", "end"),
+                node("node-2", "add_tag", tag="onboarded"),
+                node("node-3", "end"),
             ],
-            "edges": _chain("node-1", "node-2", "node-3"),
+            "edges": chain("node-1", "node-2", "node-3"),
         }
     )
     signup, imported = f"c-{uuid.uuid4().hex[:8]}", f"c-{uuid.uuid4().hex[:8]}"
@@ -56,13 +42,13 @@ async def test_scenario_1_event_trigger_with_conditions_runs_to_completion(
     await nats_io.publish("contact.created", api.tenant, imported, {"contact": {"source": "import"}})
 
     seen = await nats_io.wait_for(
-        lambda ms: _of(ms, "workflow.run.completed", contactId=signup), what="run completed"
+        lambda ms: of(ms, "workflow.run.completed", contactId=signup), what="run completed"
     )
-    sends = _of(seen, "pipeline.message.send", contactId=signup)
+    sends = of(seen, "pipeline.message.send", contactId=signup)
     assert [(s["channel"], s["templateId"]) for s in sends] == [("email", "tpl-welcome")]
-    assert _of(seen, "contact.command.add_tag", contactId=signup)[0]["tag"] == "onboarded"
-    assert _of(seen, "workflow.run.started", contactId=signup)
-    executed = [m["step"]["nodeId"] for m in _of(seen, "workflow.node.executed", contactId=signup)]
+    assert of(seen, "contact.command.add_tag", contactId=signup)[0]["tag"] == "onboarded"
+    assert of(seen, "workflow.run.started", contactId=signup)
+    executed = [m["step"]["nodeId"] for m in of(seen, "workflow.node.executed", contactId=signup)]
     assert executed == ["node-1", "node-2", "node-3"]
     assert not [m for _, m, _ in seen if m.get("contactId") == imported]  # the condition kept it out
 
@@ -85,10 +71,10 @@ async def test_scenario_2_delay_resumes(api: Api, nats_io: Observer) -> None:
             "name": "Delay then SMS",
             "trigger": {"type": "event", "event": "contact.created"},
             "nodes": [
-                _node("wait", "delay", duration=2, unit="seconds"),
-                _node("sms", "send_sms", templateId="t-sms"),
+                node("wait", "delay", duration=2, unit="seconds"),
+                node("sms", "send_sms", templateId="t-sms"),
             ],
-            "edges": _chain("wait", "sms"),
+            "edges": chain("wait", "sms"),
         }
     )
     contact = f"c-{uuid.uuid4().hex[:8]}"
@@ -99,15 +85,15 @@ async def test_scenario_2_delay_resumes(api: Api, nats_io: Observer) -> None:
     assert detail["resumesAt"] is not None  # the operator sees when the waiting run resumes
 
     seen = await nats_io.wait_for(
-        lambda ms: _of(ms, "workflow.run.completed", contactId=contact), what="delay"
+        lambda ms: of(ms, "workflow.run.completed", contactId=contact), what="delay"
     )
-    assert [s["templateId"] for s in _of(seen, "pipeline.message.send", contactId=contact)] == ["t-sms"]
+    assert [s["templateId"] for s in of(seen, "pipeline.message.send", contactId=contact)] == ["t-sms"]
     pending = next(
-        m for m in _of(seen, "workflow.node.executed", contactId=contact) if m["step"]["status"] == "pending"
+        m for m in of(seen, "workflow.node.executed", contactId=contact) if m["step"]["status"] == "pending"
     )
     resumed = next(
         m
-        for m in _of(seen, "workflow.node.executed", contactId=contact)
+        for m in of(seen, "workflow.node.executed", contactId=contact)
         if m["step"]["nodeId"] == "wait" and m["step"]["status"] == "completed"
     )
     assert resumed["occurredAt"] - pending["occurredAt"] >= 2000  # it waited the delay
@@ -121,11 +107,11 @@ async def test_scenario_3_goal_exit_skips_remaining_nodes(api: Api, nats_io: Obs
             "name": "Nurture until purchase",
             "trigger": {"type": "event", "event": "contact.created"},
             "nodes": [
-                _node("first", "send_email", templateId="t1"),
-                _node("wait", "delay", duration=1, unit="hours"),
-                _node("second", "send_email", templateId="t2"),
+                node("first", "send_email", templateId="t1"),
+                node("wait", "delay", duration=1, unit="hours"),
+                node("second", "send_email", templateId="t2"),
             ],
-            "edges": _chain("first", "wait", "second"),
+            "edges": chain("first", "wait", "second"),
             "goals": [
                 {
                     "id": "goal-1",
@@ -140,17 +126,17 @@ async def test_scenario_3_goal_exit_skips_remaining_nodes(api: Api, nats_io: Obs
     )
     contact = f"c-{uuid.uuid4().hex[:8]}"
     await nats_io.publish("contact.created", api.tenant, contact, {"contact": {"attributes": {}}})
-    await nats_io.wait_for(lambda ms: _of(ms, "workflow.run.started", contactId=contact), what="run started")
+    await nats_io.wait_for(lambda ms: of(ms, "workflow.run.started", contactId=contact), what="run started")
     api.wait_runs(wf["id"], count=1, status="running")
     await nats_io.publish(
         "contact.updated", api.tenant, contact, {"changes": {"attributes": {"has_purchased": True}}}
     )
 
     seen = await nats_io.wait_for(
-        lambda ms: _of(ms, "workflow.run.goal_reached", contactId=contact), what="goal"
+        lambda ms: of(ms, "workflow.run.goal_reached", contactId=contact), what="goal"
     )
-    assert _of(seen, "workflow.run.goal_reached", contactId=contact)[0]["run"]["goalReachedId"] == "goal-1"
-    assert [s["templateId"] for s in _of(seen, "pipeline.message.send", contactId=contact)] == ["t1"]
+    assert of(seen, "workflow.run.goal_reached", contactId=contact)[0]["run"]["goalReachedId"] == "goal-1"
+    assert [s["templateId"] for s in of(seen, "pipeline.message.send", contactId=contact)] == ["t1"]
     runs = api.wait_runs(wf["id"], count=1, status="goal_reached")
     detail = api.call("GET", f"/{wf['id']}/runs/{runs[0]['id']}")
     assert detail["goalReachedId"] == "goal-1"
