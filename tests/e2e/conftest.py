@@ -186,6 +186,9 @@ class Observer:
             await sub.unsubscribe()
         return out
 
+    async def messages_of(self, subject: str) -> list[dict[str, Any]]:
+        return [body for _s, body, _h in await self.messages(subject)]
+
     async def wait_for(self, predicate: Any, *, within: float = 60, what: str = "") -> list[Any]:
         deadline = time.monotonic() + within
         found: list[Any] = []
