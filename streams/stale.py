@@ -1,0 +1,111 @@
+"""The stale-run detector (the spec's ``workflow-stale-run-detector``).
+
+A periodic scan of the worker's own partitions finds runs that are ``running`` but wait on nothing, or
+whose wait is long overdue, and produces a ``workflow.run.stale_detected`` event for each into the contact's
+partition. The agent re-checks the run when it applies that event (it may have resumed meanwhile) and only
+then fails it with the reason and emits ``workflow.run.failed``: a run that legitimately waits is never
+touched. The same scan counts active runs and pending timers for the metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from streams.keys import STATE_PREFIX, TIMER_PREFIX, prefix_end
+from streams.processor import STALE_CHECK, stale_reason
+from streams.sink import OutRecord
+from streams.store import PartitionStore
+from streams.timers import iso, pack
+
+_PAGE = 2_000  # keys read between yields to the event loop
+
+
+@dataclass(slots=True)
+class _RunView:
+    wait_timer_id: str | None
+    wait_action_key: str | None
+    wait_due_at: int | None
+    wait_kind: str | None
+
+
+@dataclass(slots=True)
+class StaleScan:
+    records: list[OutRecord] = field(default_factory=list)
+    stale: int = 0
+    running: dict[str, int] = field(default_factory=lambda: {"timer": 0, "action": 0, "nothing": 0})
+    timers: int = 0
+
+
+async def pages(
+    store: PartitionStore, partition: int, start: bytes, end: bytes, alive: Callable[[], bool]
+) -> AsyncIterator[list[tuple[bytes, bytes]]]:
+    """Read a key range in pages, yielding to the loop between pages; stops when the partition goes."""
+    while alive():
+        page = []
+        for item in store.scan(partition, start, end):
+            page.append(item)
+            if len(page) >= _PAGE:
+                break
+        if not page:
+            return
+        yield page
+        if len(page) < _PAGE:
+            return
+        start = page[-1][0] + b"\x00"
+        await asyncio.sleep(0)
+
+
+async def scan_stale(
+    store: PartitionStore,
+    partitions: Iterable[int],
+    *,
+    events_topic: str,
+    now: int,
+    overdue_ms: int,
+    owned: Callable[[int], bool],
+    per_record: int = 500,
+) -> StaleScan:
+    out = StaleScan()
+    for partition in sorted(partitions):
+
+        def alive(p: int = partition) -> bool:
+            return owned(p)
+
+        envelopes: list[dict[str, Any]] = []
+        async for page in pages(store, partition, STATE_PREFIX, prefix_end(STATE_PREFIX), alive):
+            for _key, value in page:
+                state = orjson.loads(value)
+                for run in state.get("runs", ()):
+                    if run.get("status") != "running":
+                        continue
+                    view = _RunView(
+                        run["waitTimerId"], run["waitActionKey"], run["waitDueAt"], run["waitKind"]
+                    )
+                    waiting = (
+                        "action" if view.wait_action_key else "timer" if view.wait_timer_id else "nothing"
+                    )
+                    out.running[waiting] += 1
+                    reason = stale_reason(view, now, overdue_ms)
+                    if reason is None:
+                        continue
+                    out.stale += 1
+                    envelopes.append(
+                        {
+                            # One detection per wait: a later detection of the same wait is the same event.
+                            "id": f"stale:{run['runId']}:{view.wait_timer_id or run.get('currentNodeId')}",
+                            "type": STALE_CHECK,
+                            "tenantId": state["tenantId"],
+                            "contactId": state["contactId"],
+                            "occurredAt": iso(now),
+                            "data": {"runId": run["runId"], "reason": reason},
+                        }
+                    )
+        async for page in pages(store, partition, TIMER_PREFIX, prefix_end(TIMER_PREFIX), alive):
+            out.timers += len(page)
+        out.records.extend(pack(events_topic, partition, envelopes, per_record))
+    return out

@@ -1,0 +1,35 @@
+"""Worker-only knobs, read from the same ``WORKFLOWS_*`` environment as :class:`workflows.settings.Settings`.
+
+Kept beside the worker (not in the shared settings) because only the streams worker reads them.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WorkerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WORKFLOWS_", extra="ignore")
+
+    # Timer pump: one scan of the due keys per tick; a fired timer not yet consumed is fired again only
+    # after `refire` (the TimerFired record was lost or the partition moved): the engine drops duplicates.
+    timer_tick_s: float = Field(default=0.25, gt=0)
+    timer_refire_s: float = Field(default=30.0, gt=0)
+    timer_fire_limit: int = Field(default=200_000, ge=1, description="fired per partition per tick")
+    timer_envelopes_per_record: int = Field(default=500, ge=1)
+
+    # Stale-run detector.
+    stale_scan_interval_s: float = Field(default=300.0, gt=0)
+    stale_overdue_ms: int = Field(default=15 * 60 * 1000, ge=1000, description="a wait this far past due")
+
+    # Action executor (webhook, slack).
+    executor_concurrency: int = Field(default=32, ge=1)
+    executor_attempts: int = Field(default=4, ge=1)
+    executor_backoff_base_s: float = Field(default=0.5, gt=0)
+    executor_backoff_max_s: float = Field(default=30.0, gt=0)
+    executor_max_response_bytes: int = Field(default=256 * 1024, ge=1)
+    # Hosts or CIDRs that may be private/loopback (the SSRF guard refuses those otherwise).
+    executor_allow_hosts: list[str] = Field(default_factory=list)
+    slack_api_url: str = "https://slack.com/api/chat.postMessage"
+    slack_bot_token: SecretStr | None = None
