@@ -95,6 +95,23 @@ def _emit_step(
     )
 
 
+def cancel_wait_timer(ctx: StepContext, run: Run, node_id: str | None) -> None:
+    """Cancel the timer the run waits on, if any (the pump deletes the key; a late firing is a no-op)."""
+    if run.wait_timer_id is None or run.wait_due_at is None:
+        return
+    ctx.emit(
+        CancelTimer(
+            ctx.tenant_id,
+            ctx.contact_id,
+            run.run_id,
+            node_id,
+            f"{run.wait_timer_id}:cancel",
+            run.wait_timer_id,
+            run.wait_due_at,
+        )
+    )
+
+
 def start_run(ctx: StepContext, run: Run, plan: Plan, *, reject: str | None = None) -> None:
     """Record a new run and execute it; ``reject`` fails it at once (started then failed, so the read
     model sees why the contact did not enter)."""
@@ -122,18 +139,7 @@ def end_run(
     ctx: StepContext, run: Run, status: str, *, error: str | None = None, goal_id: str | None = None
 ) -> None:
     """End a run: cancel the timer it waits on, emit its lifecycle event, retire it from the active set."""
-    if run.wait_timer_id is not None and run.wait_due_at is not None:
-        ctx.emit(
-            CancelTimer(
-                ctx.tenant_id,
-                ctx.contact_id,
-                run.run_id,
-                run.current_node_id,
-                f"{run.wait_timer_id}:cancel",
-                run.wait_timer_id,
-                run.wait_due_at,
-            )
-        )
+    cancel_wait_timer(ctx, run, run.current_node_id)
     run.clear_wait()
     run.status = status
     run.error_message = error
@@ -220,18 +226,8 @@ def finish_wait(ctx: StepContext, run: Run, plan: Plan, *, output: dict[str, Any
         )
         return
     action = run.wait_action_key is not None
-    if action and run.wait_timer_id is not None and run.wait_due_at is not None:
-        ctx.emit(
-            CancelTimer(
-                ctx.tenant_id,
-                ctx.contact_id,
-                run.run_id,
-                node.id,
-                f"{run.wait_timer_id}:cancel",
-                run.wait_timer_id,
-                run.wait_due_at,
-            )
-        )
+    if action:
+        cancel_wait_timer(ctx, run, node.id)
     scheduled = None if action else run.wait_due_at
     started = run.wait_started_at
     run.clear_wait()
@@ -258,18 +254,8 @@ def fail_action(ctx: StepContext, run: Run, plan: Plan, message: str, *, timer_f
             ctx, run, "failed", error=f"node {run.current_node_id!r} does not exist in version {plan.version}"
         )
         return
-    if not timer_fired and run.wait_timer_id is not None and run.wait_due_at is not None:
-        ctx.emit(
-            CancelTimer(
-                ctx.tenant_id,
-                ctx.contact_id,
-                run.run_id,
-                node.id,
-                f"{run.wait_timer_id}:cancel",
-                run.wait_timer_id,
-                run.wait_due_at,
-            )
-        )
+    if not timer_fired:
+        cancel_wait_timer(ctx, run, node.id)
     started = run.wait_started_at
     run.clear_wait()
     visit = run.visits.get(node.id, 1)
