@@ -177,39 +177,37 @@ def publish(
 ) -> None:
     """Publish one platform event to NATS JetStream, as the contacts or segments module would."""
     import asyncio
-    import uuid
-    from datetime import UTC, datetime
 
     import nats
     import orjson
+    from nats.js.errors import NoStreamResponseError
+
+    from workflows.wire import envelope
 
     try:
         payload = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise typer.BadParameter(f"--data is not JSON: {exc}") from exc
-    envelope = {
-        "id": event_id or str(uuid.uuid4()),
-        "type": event_type,
-        "tenantId": tenant,
-        "contactId": contact,
-        "occurredAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "data": payload,
-    }
+    message = envelope(event_type, tenant_id=tenant, contact_id=contact, data=payload, event_id=event_id)
 
     async def _publish() -> int:
         nc = await nats.connect(_settings().nats_url)
         try:
-            ack = await nc.jetstream().publish(
-                f"{subject_prefix}{event_type}",
-                orjson.dumps(envelope),
-                headers={"Nats-Msg-Id": envelope["id"]},
-            )
+            subject = f"{subject_prefix}{event_type}"
+            try:
+                ack = await nc.jetstream().publish(
+                    subject, orjson.dumps(message), headers={"Nats-Msg-Id": message["id"]}
+                )
+            except NoStreamResponseError as exc:
+                raise typer.BadParameter(
+                    f"no JetStream stream captures {subject!r}: start the bridge (it creates the stream)"
+                ) from exc
             return int(ack.seq)
         finally:
             await nc.close()
 
     seq = asyncio.run(_publish())
-    typer.echo(f"published {event_type} id={envelope['id']} (stream sequence {seq})")
+    typer.echo(f"published {event_type} id={message['id']} (stream sequence {seq})")
 
 
 def _parse_time(value: str) -> int:

@@ -17,7 +17,9 @@ cannot drift apart.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -42,6 +44,20 @@ def decode_events(value: bytes) -> list[Any]:
     """The envelopes of one record (single or batch) as plain dicts; raises ``orjson.JSONDecodeError``."""
     parsed = orjson.loads(value)
     return parsed if isinstance(parsed, list) else [parsed]
+
+
+def envelope(
+    event_type: str, *, tenant_id: str, contact_id: str, data: Mapping[str, Any], event_id: str | None = None
+) -> dict[str, Any]:
+    """A platform envelope as another module would publish it: a fresh id and the current time by default."""
+    return {
+        "id": event_id or str(uuid.uuid4()),
+        "type": event_type,
+        "tenantId": tenant_id,
+        "contactId": contact_id,
+        "occurredAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "data": dict(data),
+    }
 
 
 def out_headers(subject: str, idempotency_key: str) -> list[tuple[str, bytes]]:

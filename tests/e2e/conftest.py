@@ -7,7 +7,6 @@ import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from api.auth import mint_token
 from api.db.migrate import upgrade
 from tests.e2e.stack import Stack
 from workflows.settings import Settings
+from workflows.wire import envelope
 
 E2E_DB = "workflows_e2e"
 
@@ -136,21 +136,14 @@ class Observer:
     async def publish(
         self, kind: str, tenant: str, contact: str, data: dict[str, Any], *, event_id: str | None = None
     ) -> str:
-        envelope = {
-            "id": event_id or str(uuid.uuid4()),
-            "type": kind,
-            "tenantId": tenant,
-            "contactId": contact,
-            "occurredAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "data": data,
-        }
+        message = envelope(kind, tenant_id=tenant, contact_id=contact, data=data, event_id=event_id)
         js = self.nc.jetstream()
         for _ in range(50):  # the bridge creates the inbound stream when it starts
             with contextlib.suppress(nats.js.errors.NoStreamResponseError):
                 await js.publish(
-                    f"{self.prefix}{kind}", orjson.dumps(envelope), headers={"Nats-Msg-Id": envelope["id"]}
+                    f"{self.prefix}{kind}", orjson.dumps(message), headers={"Nats-Msg-Id": message["id"]}
                 )
-                return str(envelope["id"])
+                return str(message["id"])
             await asyncio.sleep(0.2)
         raise AssertionError("no JetStream stream captures the inbound subjects: is the bridge up?")
 

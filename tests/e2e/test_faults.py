@@ -13,6 +13,7 @@ import random
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import pytest
 from tests.e2e.conftest import Api, Observer, start_stack
 from tests.e2e.flows import node, on_created
 from tests.e2e.stack import Stack
+from workflows.services.base import Service
 from workflows.services.kafka import Kafka
 from workflows.services.nats import Nats
 from workflows.services.postgres import Postgres
@@ -144,7 +146,8 @@ async def test_a_service_restart_is_survived(e2e_settings: Settings, tmp_path: P
     api = Api(stack, tenant=f"tenant-restart-{uuid.uuid4().hex[:6]}")
     observer = Observer(stack)
     await observer.open()
-    managed = {"kafka": Kafka, "postgres": Postgres, "nats": Nats}[service](Settings())
+    factories: dict[str, Callable[[Settings], Service]] = {"kafka": Kafka, "postgres": Postgres, "nats": Nats}
+    managed = factories[service](Settings())
     try:
         api.create_active(_flow())
         before = await _publish_load(observer, api.tenant, 500)
