@@ -137,7 +137,7 @@ def create_app(
             import sys
             sys.path.insert(0, "/tmp/wb")
             import dumpstacks
-            dumpstacks.install()
+            dumpstacks.install2()
         await runtime.start()
 
     @app.page("/metrics")

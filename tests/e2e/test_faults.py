@@ -77,6 +77,18 @@ async def _chaos(stack: Stack, rng: random.Random, until: asyncio.Event, log: li
         stack.restart(victim)
 
 
+async def _completed(observer: Observer, expected: set[str], *, within: float) -> set[str]:
+    """Contacts whose run completed, polled until all expected ones did or `within` seconds passed."""
+    deadline = time.monotonic() + within
+    completed: set[str] = set()
+    while time.monotonic() < deadline:
+        completed = {m["contactId"] for m in await observer.messages_of("workflow.run.completed")}
+        if completed >= expected:
+            break
+        await asyncio.sleep(2)
+    return completed
+
+
 async def _send_keys(observer: Observer) -> Counter[str]:
     return Counter(h.get("Nats-Msg-Id", "") for s, _m, h in await observer.messages("pipeline.message.send"))
 
@@ -103,13 +115,7 @@ async def test_sigkill_worker_bridge_and_api_under_load(e2e_settings: Settings, 
                 p.start()
         stack.wait_api()
 
-        deadline = time.monotonic() + 240
-        completed: set[str] = set()
-        while time.monotonic() < deadline:
-            completed = {m["contactId"] for m in await observer.messages_of("workflow.run.completed")}
-            if completed >= expected:
-                break
-            await asyncio.sleep(2)
+        completed = await _completed(observer, expected, within=240)
         keys = await _send_keys(observer)
         duplicates = sum(c - 1 for c in keys.values() if c > 1)
         lost = expected - completed
@@ -160,13 +166,7 @@ async def test_a_service_restart_is_survived(e2e_settings: Settings, tmp_path: P
         )  # the test's own connection does not matter; the product's processes must recover
         after = await _publish_load_offset(observer, api.tenant, 500)
         expected = before | after
-        deadline = time.monotonic() + 180
-        completed: set[str] = set()
-        while time.monotonic() < deadline:
-            completed = {m["contactId"] for m in await observer.messages_of("workflow.run.completed")}
-            if completed >= expected:
-                break
-            await asyncio.sleep(2)
+        completed = await _completed(observer, expected, within=180)
         print(f"\n{service} restart: expected runs={len(expected)} completed={len(completed & expected)}")
         assert completed >= expected
         assert all(p.alive() for p in stack.processes.values()), {n: stack.tail(n) for n in stack.processes}
