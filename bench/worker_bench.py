@@ -152,7 +152,7 @@ class WorkerProc:
             WORKFLOWS_WORKER_ID=topics.group,
             WORKFLOWS_WORKER_DATA_DIR=str(datadir),
             WORKFLOWS_WORKER_WEB_PORT=str(self.port),
-            WORKFLOWS_LOG_LEVEL=os.environ.get("BENCH_WORKER_LOG_LEVEL", "WARNING"),
+            WORKFLOWS_LOG_LEVEL=os.environ.get("BENCH_WORKER_LOG_LEVEL", "INFO"),
             WORKFLOWS_STALE_SCAN_INTERVAL_S="3600",
         )
         self.log = datadir.parent / f"worker-{topics.uid}.log"

@@ -12,6 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class WorkerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WORKFLOWS_", extra="ignore")
 
+    # Commit unit: records taken together, made durable together (outputs, then changelog, then RocksDB).
+    # Larger units amortise the two produce round trips; `within` bounds the latency a lone record waits.
+    worker_batch_records: int = Field(default=500, ge=1)
+    worker_batch_within_ms: int = Field(default=5, ge=1)
+
     # Timer pump: one scan of the due keys per tick; a fired timer not yet consumed is fired again only
     # after `refire` (the TimerFired record was lost or the partition moved): the engine drops duplicates.
     timer_tick_s: float = Field(default=0.25, gt=0)
