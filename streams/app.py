@@ -100,7 +100,8 @@ def create_app(
             beacon=app.tables.beacon,
             partitions=1,
             changelog_topic=topics.definitions,
-            store="memory://local",  # yarl treats a bare "memory://" as empty (falsy): Faust would fall back to RocksDB
+            # yarl treats a bare "memory://" as empty (falsy) and Faust would fall back to RocksDB.
+            store="memory://local",
             recovery_buffer_size=1,
             standby_buffer_size=1,  # apply each definition record as it arrives
             is_global=True,

@@ -50,6 +50,11 @@ class Metrics:
             "workflows_event_age_seconds", "Record timestamp to durable", buckets=_LATENCY_BUCKETS, registry=r
         )
         self.definitions = Gauge("workflows_definitions_loaded", "Workflow versions loaded", registry=r)
+        self.definitions_position = Gauge(
+            "workflows_definitions_position",
+            "Offset after the last definitions record applied (compare with the topic's end offset)",
+            registry=r,
+        )
         self.actions = Counter("workflows_actions", "HTTP actions by outcome", ["outcome"], registry=r)
         self.stale = Counter("workflows_stale_runs_detected", "Stale runs reported for failing", registry=r)
 

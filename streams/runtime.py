@@ -63,6 +63,7 @@ class WorkerRuntime:
         self.processor: Processor | None = None
         self.pump: TimerPump | None = None
         self._changelog_offsets: dict[int, int] = {}
+        self._definitions_position = 0
         self._start_lock = asyncio.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -107,6 +108,9 @@ class WorkerRuntime:
     async def on_definition_event(self, event: Any) -> None:
         self.feed.apply(event.message.key, event.message.value)
         self.metrics.definitions.set(len(self.feed.index))
+        # The definitions topic has one partition: its end offset says whether this worker is up to date.
+        self._definitions_position = max(self._definitions_position, event.message.offset + 1)
+        self.metrics.definitions_position.set(self._definitions_position)
 
     # -- the contact agent ---------------------------------------------------------------------------------
     async def handle(self, events: Sequence[Any]) -> None:

@@ -168,7 +168,7 @@ class Observer:
             while True:
                 try:
                     batch = await sub.fetch(1000, timeout=1)
-                except nats.errors.TimeoutError:
+                except (nats.errors.TimeoutError, TimeoutError):
                     break
                 for m in batch:
                     out.append(

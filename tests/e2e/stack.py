@@ -15,11 +15,13 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from workflows.settings import Settings
 
@@ -162,16 +164,18 @@ class Stack:
         """Until every definition record the API wrote for this stack is published and applied by every
         live worker (activation is asynchronous: outbox -> relay -> Kafka -> each worker's global table)."""
         deadline = time.monotonic() + timeout
-        written = published = 0
+        written = published = end = 0
         seen: list[float | None] = []
         while time.monotonic() < deadline:
             written, published = _outbox_counts(self.settings)
-            seen = [worker_metric(port, "workflows_definition_records") for port in self.worker_ports()]
-            if written == published and seen and all(v is not None and v >= published for v in seen):
-                return
+            if written == published:
+                end = _end_offset(self.settings, self.settings.definitions_topic)
+                seen = [worker_metric(port, "workflows_definitions_position") for port in self.worker_ports()]
+                if seen and all(v is not None and v >= end for v in seen):
+                    return
             time.sleep(0.1)
         raise AssertionError(
-            f"definitions not synced: outbox {published}/{written} sent, workers applied {seen}"
+            f"definitions not synced: outbox {published}/{written} sent, topic end {end}, workers at {seen}"
         )
 
     def kill(self, name: str) -> None:
@@ -200,7 +204,25 @@ def _outbox_counts(settings: Settings) -> tuple[int, int]:
         assert row is not None
         return int(row["written"]), int(row["sent"])
 
-    return asyncio.run(_count())
+    # Callers may be inside a running event loop (async tests): query from a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _count()).result()
+
+
+def _end_offset(settings: Settings, topic: str) -> int:
+    """The end offset of a one-partition topic."""
+
+    async def _end() -> int:
+        consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+        await consumer.start()
+        try:
+            tp = TopicPartition(topic, 0)
+            return int((await consumer.end_offsets([tp]))[tp])
+        finally:
+            await consumer.stop()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _end()).result()
 
 
 def worker_metric(port: int, name: str) -> float | None:
