@@ -96,7 +96,7 @@ async def _send_keys(observer: Observer) -> Counter[str]:
 async def test_sigkill_worker_bridge_and_api_under_load(e2e_settings: Settings, tmp_path: Path) -> None:
     seed = int(os.environ.get("WORKFLOWS_FAULT_SEED", str(random.SystemRandom().randrange(1 << 30))))
     rng = random.Random(seed)
-    stack = start_stack(e2e_settings, tmp_path / "stack", workers=2)
+    stack = start_stack(e2e_settings, tmp_path / "stack", workers=int(os.environ.get("WORKFLOWS_FAULT_WORKERS", "2")))
     api = Api(stack, tenant=f"tenant-faults-{uuid.uuid4().hex[:6]}")
     observer = Observer(stack)
     await observer.open()
