@@ -157,9 +157,10 @@ async def test_a_service_restart_is_survived(e2e_settings: Settings, tmp_path: P
     try:
         api.create_active(_flow())
         before = await _publish_load(observer, api.tenant, 500)
-        managed.down()
+        # The service manager is synchronous (it probes with asyncio.run): keep it off this test's loop.
+        await asyncio.to_thread(managed.down)
         await asyncio.sleep(3)
-        managed.up()
+        await asyncio.to_thread(managed.up)
         await observer.close()
         await (
             observer.open()
