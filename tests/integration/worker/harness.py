@@ -208,16 +208,16 @@ async def read_all(
     topic: str,
     *,
     until: Callable[[list[Any]], bool],
-    timeout: float = 30.0,
+    within: float = 30.0,
     settle: float = 0.0,
 ) -> list[Any]:
-    """Every record of ``topic`` from the start until ``until(records)`` holds (then ``settle`` seconds more)."""
+    """Every record of ``topic`` from the start until ``until(records)`` holds (then ``settle`` s more)."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
     )
     await consumer.start()
     try:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         parts: set[int] | None = None
         while parts is None and time.monotonic() < deadline:
             parts = consumer.partitions_for_topic(topic) or None
