@@ -47,6 +47,8 @@ async def test_new_versions_and_revert_leave_in_flight_runs_on_their_version(
     updated = api.change("PATCH", f"/{wf['id']}", json={"nodes": _delayed_email("t-v2")})
     assert updated["version"] == 2
     await nats_io.publish("contact.created", api.tenant, second, {})
+    # Revert only once the second run started (on version 2); otherwise it may start on version 3.
+    await nats_io.wait_for(lambda ms: of(ms, "workflow.run.started", contactId=second), what="second run")
 
     reverted = api.change("POST", f"/{wf['id']}/versions/1/revert")
     assert reverted["version"] == 3

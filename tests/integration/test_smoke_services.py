@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -20,7 +21,11 @@ async def test_kafka_keyed_record_on_12_partitions(services: Settings) -> None:
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, num_partitions=12, replication_factor=1)])
-        described = await admin.describe_topics([topic])
+        for _ in range(50):  # the controller answers before every partition has a leader
+            described = await admin.describe_topics([topic])
+            if len(described[0]["partitions"]) == 12:
+                break
+            await asyncio.sleep(0.1)
         assert len(described[0]["partitions"]) == 12
 
         key = b"contact-0042"

@@ -15,6 +15,7 @@ from workflows.probes import kafka_probe
 from workflows.services.base import (
     ServiceError,
     ServiceStatus,
+    pid_alive,
     port_open,
     port_taken_error,
     read_pid,
@@ -104,7 +105,8 @@ class Kafka:
             self._healthy,
             timeout=90,
             what=f"Kafka (pid {started}, log {self.log})",
-            alive=lambda: self._pid() is not None,
+            # The spawned pid itself: right after fork its command line is still ours, not the service's.
+            alive=lambda: pid_alive(started),
         )
         return self.status()
 

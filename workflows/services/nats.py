@@ -12,6 +12,7 @@ import urllib.request
 from workflows.services.base import (
     ServiceError,
     ServiceStatus,
+    pid_alive,
     port_open,
     port_taken_error,
     read_pid,
@@ -75,11 +76,13 @@ class Nats:
             )
             argv = [binary, "-c", str(config)]
             pid = spawn(argv, log=self.log, pidfile=self.pidfile)
+        started = pid
         wait_until(
             lambda: port_open(self.s.nats_port) and self._jetstream_ready(),
             timeout=30,
             what=f"nats-server (pid {pid}, log {self.log})",
-            alive=lambda: self._pid() is not None,
+            # The spawned pid itself: right after fork its command line is still ours, not the service's.
+            alive=lambda: pid_alive(started),
         )
         return self.status()
 
