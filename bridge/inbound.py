@@ -33,7 +33,7 @@ from bridge.config import BridgeSettings
 from bridge.envelope import Accepted, admit, pack, partitioner
 from bridge.errors import BridgeConfigError
 from bridge.jetstream import dead_letter
-from bridge.observability import Backoff, Metrics
+from bridge.observability import Backoff, Metrics, Supervised
 from workflows.settings import Settings
 
 log = logging.getLogger("bridge.inbound")
@@ -80,7 +80,7 @@ def _sequence_of(msg: Msg) -> Callable[[], int]:
     return sequence
 
 
-class InboundMirror:
+class InboundMirror(Supervised):
     name = "inbound"
 
     def __init__(
@@ -101,22 +101,6 @@ class InboundMirror:
         )
         self._partition_of = partitioner(settings.events_partitions)
         self.status = "starting"
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Until ``stop`` is set; transient failures are logged and retried, a config error ends the run."""
-        backoff = Backoff(initial=self._bridge.backoff_initial_s, maximum=self._bridge.backoff_max_s)
-        while not stop.is_set():
-            try:
-                await self._session(stop, backoff)
-            except BridgeConfigError:
-                self.status = "failed"
-                raise
-            except Exception as exc:
-                self.status = f"retrying after {type(exc).__name__}: {exc}"
-                self._metrics.errors.labels(self.name).inc()
-                log.warning("inbound session failed; resuming after backoff", exc_info=True)
-                await backoff.wait(stop)
-        self.status = "stopped"
 
     async def _session(self, stop: asyncio.Event, backoff: Backoff) -> None:
         s, b = self._settings, self._bridge

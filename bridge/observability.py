@@ -17,6 +17,9 @@ import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from bridge.config import BridgeSettings
+from bridge.errors import BridgeConfigError
+
 log = logging.getLogger("bridge.http")
 
 _BATCH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -82,6 +85,39 @@ class Backoff:
         self.delay = min(self.delay * 2, self.maximum)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), delay)
+
+
+class Supervised:
+    """A direction of the bridge: ``run`` repeats ``_session`` with backoff until stopped.
+
+    Transient failures are logged, counted and retried; a ``BridgeConfigError`` (an operator must act)
+    ends the run.
+    """
+
+    name: str
+    status: str
+    _metrics: Metrics
+    _bridge: BridgeSettings
+
+    async def _session(self, stop: asyncio.Event, backoff: Backoff) -> None:
+        raise NotImplementedError
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = Backoff(initial=self._bridge.backoff_initial_s, maximum=self._bridge.backoff_max_s)
+        while not stop.is_set():
+            try:
+                await self._session(stop, backoff)
+            except BridgeConfigError:
+                self.status = "failed"
+                raise
+            except Exception as exc:
+                self.status = f"retrying after {type(exc).__name__}: {exc}"
+                self._metrics.errors.labels(self.name).inc()
+                logging.getLogger(f"bridge.{self.name}").warning(
+                    "%s session failed; resuming after backoff", self.name, exc_info=True
+                )
+                await backoff.wait(stop)
+        self.status = "stopped"
 
 
 class HttpEndpoint:

@@ -23,7 +23,7 @@ from nats.js.errors import NoStreamResponseError
 
 from bridge.config import BridgeSettings
 from bridge.jetstream import dead_letter
-from bridge.observability import Backoff, Metrics
+from bridge.observability import Backoff, Metrics, Supervised
 from workflows.settings import Settings
 from workflows.wire import IDEMPOTENCY_HEADER, SUBJECT_HEADER
 
@@ -36,7 +36,7 @@ class _Unpublishable(Exception):  # noqa: N818  # internal signal, never leaves 
     """The record cannot be published as it is; it goes to the dead-letter subject."""
 
 
-class OutboundMirror:
+class OutboundMirror(Supervised):
     name = "outbound"
 
     def __init__(
@@ -44,18 +44,6 @@ class OutboundMirror:
     ) -> None:
         self._settings, self._bridge, self._js, self._metrics = settings, bridge, js, metrics
         self.status = "starting"
-
-    async def run(self, stop: asyncio.Event) -> None:
-        backoff = Backoff(initial=self._bridge.backoff_initial_s, maximum=self._bridge.backoff_max_s)
-        while not stop.is_set():
-            try:
-                await self._session(stop, backoff)
-            except Exception as exc:
-                self.status = f"retrying after {type(exc).__name__}: {exc}"
-                self._metrics.errors.labels(self.name).inc()
-                log.warning("outbound session failed; resuming after backoff", exc_info=True)
-                await backoff.wait(stop)
-        self.status = "stopped"
 
     async def _session(self, stop: asyncio.Event, backoff: Backoff) -> None:
         s, b = self._settings, self._bridge
