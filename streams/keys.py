@@ -3,7 +3,10 @@
 * ``S|{tenantId}|{contactId}`` -> the contact's state (``ContactState.to_dict()`` as JSON);
 * ``T|{due ms, 8 bytes big-endian}|{tenantId}|{contactId}|{timerId}`` -> the timer (JSON), so a range scan
   from ``T|`` up to ``T|{now}`` finds exactly the due timers, oldest first;
-* ``K|{workflowId}`` -> the last schedule tick this partition enrolled (JSON).
+* ``K|{workflowId}`` -> the last schedule tick this partition enrolled (JSON);
+* ``P|`` -> the offset of the last ``workflows.events`` record applied to this partition, written in the
+  same write batch (and changelog) as the states it produced: the worker's own position, see
+  ``WorkerRuntime.fill_gaps``.
 
 State and timers live in one table on purpose: a commit unit's changelog records for one partition go to
 one changelog partition in order (timers before state), so a state that waits on a timer never reaches
@@ -17,6 +20,7 @@ from typing import Final
 STATE_PREFIX: Final = b"S|"
 TIMER_PREFIX: Final = b"T|"
 SCHEDULE_PREFIX: Final = b"K|"
+POSITION_KEY: Final = b"P|"
 _PREFIX_END: Final = {STATE_PREFIX: b"S}", TIMER_PREFIX: b"T}", SCHEDULE_PREFIX: b"K}"}
 
 

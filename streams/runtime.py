@@ -27,6 +27,7 @@ import orjson
 from streams.definitions import DefinitionFeed
 from streams.engine import event_types as et
 from streams.executor import ActionExecutor
+from streams.keys import POSITION_KEY
 from streams.metrics import Metrics
 from streams.processor import InRecord, Processor, UnitResult
 from streams.sink import KafkaSink, OutRecord
@@ -140,12 +141,45 @@ class WorkerRuntime:
         if chunk:
             await self.process(chunk)
 
+    async def fill_gaps(self, records: list[InRecord]) -> list[InRecord]:
+        """Records this partition skipped before ``records``, read again from Kafka and put first.
+
+        The worker keeps its own position per partition (``P|``, written with the states it produced), so it
+        does not depend on the offsets Faust commits: a record Faust's fetcher dropped around a rebalance
+        (seen: the first record of a partition) is found as a gap between that position and the first
+        offset delivered, and applied before the rest. Records already applied are no-ops (event-id dedupe).
+        """
+        assert self.store is not None
+        first: dict[int, int] = {}
+        for r in records:
+            first.setdefault(r.partition, r.offset)
+        missing: list[InRecord] = []
+        for partition, offset in first.items():
+            stored = self.store.get(partition, POSITION_KEY)
+            start = int(stored) + 1 if stored is not None else 0
+            if offset > start:
+                found = await self.sink.read_range(self.settings.events_topic, partition, start, offset)
+                if found:
+                    log.warning(
+                        "re-reading records the consumer skipped",
+                        extra={"partition": partition, "from": start, "to": offset, "records": len(found)},
+                    )
+                    self.metrics.gap_records.inc(len(found))
+                missing.extend(InRecord(partition, o, k, v, list(h), ts) for o, k, v, h, ts in found)
+        return [*missing, *records] if missing else records
+
     async def process(self, records: list[InRecord]) -> UnitResult:
         assert self.processor is not None
         assert self.store is not None
         started = time.perf_counter()
         now = now_ms()
+        records = await self.fill_gaps(records)
         result = self.processor.process(records, now)
+        last: dict[int, int] = {}
+        for r in records:
+            last[r.partition] = max(r.offset, last.get(r.partition, -1))
+        for partition, offset in last.items():
+            result.state_changes.setdefault(partition, {})[POSITION_KEY] = str(offset).encode()
         await self._send(result.outputs)
         await self._persist({p: result.changes(p) for p in result.partitions()})
         for action in result.actions:

@@ -99,23 +99,13 @@ async def _send_keys(observer: Observer) -> Counter[str]:
     return Counter(h.get("Nats-Msg-Id", "") for s, _m, h in await observer.messages("pipeline.message.send"))
 
 
-TWO_WORKERS_OPEN_BUG = (
-    "open bug: with two workers in one consumer group some partitions stop being fed after the startup "
-    "rebalance (Faust's fetch flow), so their runs never start; one worker survives every fault"
-)
-
-
-@pytest.mark.parametrize(
-    "workers", [1, pytest.param(2, marks=pytest.mark.xfail(strict=False, reason=TWO_WORKERS_OPEN_BUG))]
-)
+@pytest.mark.parametrize("workers", [1, 2])
 async def test_sigkill_worker_bridge_and_api_under_load(
     e2e_settings: Settings, tmp_path: Path, workers: int
 ) -> None:
     seed = int(os.environ.get("WORKFLOWS_FAULT_SEED", str(random.SystemRandom().randrange(1 << 30))))
     rng = random.Random(seed)
-    stack = start_stack(
-        e2e_settings, tmp_path / "stack", workers=int(os.environ.get("WORKFLOWS_FAULT_WORKERS", "2"))
-    )
+    stack = start_stack(e2e_settings, tmp_path / "stack", workers=workers)
     api = Api(stack, tenant=f"tenant-faults-{uuid.uuid4().hex[:6]}")
     observer = Observer(stack)
     await observer.open()

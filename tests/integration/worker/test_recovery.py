@@ -97,11 +97,6 @@ async def test_sigkill_with_pending_timers(fresh_stack: Stack, tmp_path: Path, f
     assert len(mine) == 7 * CONTACTS
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open bug: with two workers in one group, partitions can stop being fed after a rebalance "
-    "(Faust's fetch flow); this test passes most runs, the e2e two-worker fault test shows the loss",
-)
 async def test_stopping_one_of_two_workers_moves_its_partitions(fresh_stack: Stack, tmp_path: Path) -> None:
     one = Worker(fresh_stack, tmp_path / "one", "one").start()
     two = Worker(fresh_stack, tmp_path / "two", "two").start()
