@@ -101,7 +101,7 @@ async def _send_keys(observer: Observer) -> Counter[str]:
 
 @pytest.mark.parametrize("workers", [1, 2])
 async def test_sigkill_worker_bridge_and_api_under_load(
-    e2e_settings: Settings, tmp_path: Path, workers: int
+    e2e_settings: Settings, tmp_path: Path, workers: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed = int(os.environ.get("WORKFLOWS_FAULT_SEED", str(random.SystemRandom().randrange(1 << 30))))
     rng = random.Random(seed)
@@ -128,12 +128,13 @@ async def test_sigkill_worker_bridge_and_api_under_load(
         keys = await _send_keys(observer)
         duplicates = sum(c - 1 for c in keys.values() if c > 1)
         lost = expected - completed
-        print(
-            f"\nfault test workers={workers} seed={seed} events={EVENTS} kills={len(killed)} "
-            f"expected runs={len(expected)} completed={len(completed & expected)} lost={len(lost)} "
-            f"sends expected={2 * len(expected)} found={len(keys)} duplicate sends={duplicates} "
-            f"elapsed={time.monotonic() - started:.0f}s\n" + "\n".join(killed)
-        )
+        with capsys.disabled():  # the counts belong in the test command's output, pass or fail
+            print(
+                f"\nfault test workers={workers} seed={seed} events={EVENTS} kills={len(killed)} "
+                f"expected runs={len(expected)} completed={len(completed & expected)} lost={len(lost)} "
+                f"sends expected={2 * len(expected)} found={len(keys)} duplicate sends={duplicates} "
+                f"elapsed={time.monotonic() - started:.0f}s\n" + "\n".join(killed)
+            )
         assert {k.split()[-1] for k in killed} == set(stack.processes), killed
         assert not lost, f"runs lost: {sorted(lost)[:10]}"
         assert len(keys) == 2 * len(expected)  # both sends of every run: every due timer fired
