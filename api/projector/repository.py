@@ -52,39 +52,34 @@ async def lock_steps(conn: AsyncConnection, ids: set[uuid.UUID]) -> dict[uuid.UU
     return {r.id: r.status for r in await conn.execute(query)}
 
 
-async def upsert_runs(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+_RUN_UPDATES = (
+    "status",
+    "current_node_id",
+    "goal_reached_id",
+    "error_message",
+    "completed_at",
+    "last_event_at",
+)
+_STEP_UPDATES = ("status", "input", "output", "error_message", "started_at", "completed_at", "scheduled_at")
+
+
+async def _upsert_by_id(
+    conn: AsyncConnection, model: Any, rows: Sequence[dict[str, Any]], updated: Sequence[str]
+) -> None:
+    """Insert rows, or overwrite `updated` columns of the row with the same id (the plan already decided)."""
     for chunk in _chunks(rows):
-        stmt = insert(WorkflowRun).values(list(chunk))
-        updated = {
-            c: stmt.excluded[c]
-            for c in (
-                "status",
-                "current_node_id",
-                "goal_reached_id",
-                "error_message",
-                "completed_at",
-                "last_event_at",
-            )
-        }
-        await conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=updated))
+        stmt = insert(model).values(list(chunk))
+        await conn.execute(
+            stmt.on_conflict_do_update(index_elements=["id"], set_={c: stmt.excluded[c] for c in updated})
+        )
+
+
+async def upsert_runs(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    await _upsert_by_id(conn, WorkflowRun, rows, _RUN_UPDATES)
 
 
 async def upsert_steps(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    for chunk in _chunks(rows):
-        stmt = insert(WorkflowRunStep).values(list(chunk))
-        updated = {
-            c: stmt.excluded[c]
-            for c in (
-                "status",
-                "input",
-                "output",
-                "error_message",
-                "started_at",
-                "completed_at",
-                "scheduled_at",
-            )
-        }
-        await conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=updated))
+    await _upsert_by_id(conn, WorkflowRunStep, rows, _STEP_UPDATES)
 
 
 async def upsert_schedules(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
