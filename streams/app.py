@@ -1,9 +1,11 @@
-"""`create_app(settings)`: the Faust application, its topics, tables, agent and timers.
+"""`create_app(settings)`: the Faust application, its tables, timers and the worker runtime.
 
 Nothing is built at import time. Faust carries the parts it is good at: the consumer group and partition
-assignment, the ``contacts`` table's per-partition RocksDB files, changelog recovery and standbys, the
-definitions global table, timers and the web server. The hot path (``streams.runtime``) writes the table's
-stores and changelog in batches itself: Faust's per-key table writes cost too much per event.
+assignment, the ``contacts`` table's per-partition RocksDB files, changelog recovery and standbys,
+timers and the web server. The hot path is the worker's own: it reads
+``workflows.events`` for the partitions Faust assigned (``streams.reader``) and writes the table's stores and
+changelog in batches (``streams.runtime``): Faust's per-record stream and per-key table writes cost too much
+per event.
 """
 
 from __future__ import annotations
@@ -19,20 +21,6 @@ from streams.worker_settings import WorkerSettings
 from workflows.settings import Settings
 
 CONTACTS_TABLE = "contacts"
-DEFINITIONS_TABLE = "definitions"
-
-
-class DefinitionsTable(faust.GlobalTable):
-    """A global table whose changelog is ``workflows.definitions`` itself.
-
-    Faust 0.15's assignor looks a global table's changelog up by the *default* name
-    (``{app id}-{table}-changelog``) and fails the whole assignment silently when the table was given its
-    own topic; naming the real topic here fixes that.
-    """
-
-    def _changelog_topic_name(self) -> str:
-        name: str = self.changelog_topic.get_topic_name()
-        return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,34 +79,12 @@ def create_app(
 
     table_types: dict[str, Any] = {"key_type": bytes, "value_type": bytes}  # serializers: the app's raw
     contacts = app.Table(CONTACTS_TABLE, partitions=settings.events_partitions, **table_types)
-    # The definitions topic itself is the global table's changelog: every worker reads all of it, from the
-    # start on every boot (memory store), and each record updates the trigger index as it arrives.
-    app.tables.add(
-        DefinitionsTable(
-            app,
-            name=DEFINITIONS_TABLE,
-            beacon=app.tables.beacon,
-            partitions=1,
-            changelog_topic=topics.definitions,
-            # yarl treats a bare "memory://" as empty (falsy) and Faust would fall back to RocksDB.
-            store="memory://local",
-            recovery_buffer_size=1,
-            standby_buffer_size=1,  # apply each definition record as it arrives
-            is_global=True,
-            on_changelog_event=runtime.on_definition_event,
-            **table_types,
-        )
-    )
     runtime.bind(app, RocksPartitionStore(contacts.data), contacts.changelog_topic.get_topic_name())
 
-    @app.agent(topics.events, concurrency=1, name="contacts")
-    async def contact_agent(stream: Any) -> None:
-        # Records taken together form one commit unit (two produce round trips per unit, not per record).
-        # Open issue: under a preloaded burst the agent sometimes stops being fed (see the report).
-        async for events in stream.take_events(
-            ws.worker_batch_records, within=ws.worker_batch_within_ms / ms
-        ):
-            await runtime.handle(events)
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def on_revoked(app: Any, revoked: Any, **_kwargs: Any) -> None:
+        # Before Faust closes or hands over any store: the unit in progress finishes, no new one starts.
+        await runtime.on_partitions_revoked()
 
     @app.timer(ws.timer_tick_s, name="timer-pump")  # type: ignore[untyped-decorator]
     async def timer_pump() -> None:
@@ -130,7 +96,7 @@ def create_app(
 
     @app.timer(5.0, name="lag")  # type: ignore[untyped-decorator]
     async def lag() -> None:
-        await runtime.update_lag()
+        runtime.update_lag()
 
     @app.task  # type: ignore[untyped-decorator]
     async def start_runtime() -> None:

@@ -5,8 +5,8 @@
   from ``T|`` up to ``T|{now}`` finds exactly the due timers, oldest first;
 * ``K|{workflowId}`` -> the last schedule tick this partition enrolled (JSON);
 * ``P|`` -> the offset of the last ``workflows.events`` record applied to this partition, written in the
-  same write batch (and changelog) as the states it produced: the worker's own position, see
-  ``WorkerRuntime.fill_gaps``.
+  same write batch (and changelog) as the states it produced: where `streams.reader` resumes reading
+  the partition.
 
 State and timers live in one table on purpose: a commit unit's changelog records for one partition go to
 one changelog partition in order (timers before state), so a state that waits on a timer never reaches

@@ -12,9 +12,6 @@ class Metrics:
         r = self.registry = CollectorRegistry()
         self.events = Counter("workflows_events_processed", "Events applied by the contact agent", registry=r)
         self.records = Counter("workflows_records_processed", "workflows.events records consumed", registry=r)
-        self.gap_records = Counter(
-            "workflows_gap_records", "Records re-read because the consumer skipped them", registry=r
-        )
         self.dead = Counter("workflows_events_dead_lettered", "Records or events sent to the DLQ", registry=r)
         self.runs = Counter("workflows_runs", "Run lifecycle events emitted", ["status"], registry=r)
         self.runs_active = Gauge(

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -30,6 +29,7 @@ from streams.executor import ActionExecutor
 from streams.keys import POSITION_KEY
 from streams.metrics import Metrics
 from streams.processor import InRecord, Processor, UnitResult
+from streams.reader import EventReader
 from streams.sink import KafkaSink, OutRecord
 from streams.stale import scan_stale
 from streams.store import PartitionStore
@@ -40,10 +40,6 @@ from workflows.wire import partition_for
 
 log = logging.getLogger("streams.worker")
 run_log = logging.getLogger("streams.runs")
-
-# A unit is cut into chunks of about this many value bytes: one chunk's engine work must stay short
-# enough not to starve heartbeats and the pump.
-_CHUNK_BYTES = 1_000_000
 
 
 def now_ms() -> int:
@@ -63,8 +59,8 @@ class WorkerRuntime:
         self.changelog_topic = ""
         self.processor: Processor | None = None
         self.pump: TimerPump | None = None
+        self.reader: EventReader | None = None
         self._changelog_offsets: dict[int, int] = {}
-        self._definitions_position = 0
         self._start_lock = asyncio.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -100,80 +96,49 @@ class WorkerRuntime:
             stale_overdue_ms=self.ws.stale_overdue_ms,
         )
         await self.executor.start()
+        self.reader = EventReader(
+            s.kafka_bootstrap_servers,
+            s.events_topic,
+            s.definitions_topic,
+            client_id=f"{s.worker_id}-events",
+            on_definition=self.on_definition,
+            owned=self.owned_partitions,
+            position=self.position,
+            process=self.process,
+            max_records=self.ws.worker_batch_records,
+            max_wait_ms=self.ws.worker_fetch_wait_ms,
+        )
+        await self.reader.start()
 
     async def stop(self) -> None:
+        if self.reader is not None:
+            await self.reader.stop()
         await self.executor.stop()
         await self.sink.stop()
 
     # -- definitions ---------------------------------------------------------------------------------------
-    async def on_definition_event(self, event: Any) -> None:
-        self.feed.apply(event.message.key, event.message.value)
+    def on_definition(self, key: bytes | None, value: bytes | None, offset: int) -> None:
+        self.feed.apply(key, value)
         self.metrics.definitions.set(len(self.feed.index))
         # The definitions topic has one partition: its end offset says whether this worker is up to date.
-        self._definitions_position = max(self._definitions_position, event.message.offset + 1)
-        self.metrics.definitions_position.set(self._definitions_position)
+        self.metrics.definitions_position.set(offset + 1)
 
-    # -- the contact agent ---------------------------------------------------------------------------------
-    async def handle(self, events: Sequence[Any]) -> None:
-        await self.start()
-        chunk: list[InRecord] = []
-        size = 0
-        for event in events:
-            message = event.message
-            headers = message.headers
-            if isinstance(headers, dict):
-                headers = list(headers.items())
-            value = message.value
-            chunk.append(
-                InRecord(
-                    message.partition,
-                    message.offset,
-                    message.key,
-                    value,
-                    list(headers or ()),
-                    int(message.timestamp * 1000) if message.timestamp else None,
-                )
-            )
-            size += len(value or b"")
-            if size >= _CHUNK_BYTES:
-                await self.process(chunk)
-                chunk, size = [], 0
-        if chunk:
-            await self.process(chunk)
-
-    async def fill_gaps(self, records: list[InRecord]) -> list[InRecord]:
-        """Records this partition skipped before ``records``, read again from Kafka and put first.
-
-        The worker keeps its own position per partition (``P|``, written with the states it produced), so it
-        does not depend on the offsets Faust commits: a record Faust's fetcher dropped around a rebalance
-        (seen: the first record of a partition) is found as a gap between that position and the first
-        offset delivered, and applied before the rest. Records already applied are no-ops (event-id dedupe).
-        """
+    # -- the contact path ---------------------------------------------------------------------------------
+    def position(self, partition: int) -> int | None:
+        """Offset of the last ``workflows.events`` record of this partition whose effects are durable."""
         assert self.store is not None
-        first: dict[int, int] = {}
-        for r in records:
-            first.setdefault(r.partition, r.offset)
-        missing: list[InRecord] = []
-        for partition, offset in first.items():
-            stored = self.store.get(partition, POSITION_KEY)
-            start = int(stored) + 1 if stored is not None else 0
-            if offset > start:
-                found = await self.sink.read_range(self.settings.events_topic, partition, start, offset)
-                if found:
-                    log.warning(
-                        "re-reading records the consumer skipped",
-                        extra={"partition": partition, "from": start, "to": offset, "records": len(found)},
-                    )
-                    self.metrics.gap_records.inc(len(found))
-                missing.extend(InRecord(partition, o, k, v, list(h), ts) for o, k, v, h, ts in found)
-        return [*missing, *records] if missing else records
+        stored = self.store.get(partition, POSITION_KEY)
+        return int(stored) if stored is not None else None
+
+    async def on_partitions_revoked(self) -> None:
+        if self.reader is not None:
+            await self.reader.hold()
 
     async def process(self, records: list[InRecord]) -> UnitResult:
         assert self.processor is not None
         assert self.store is not None
         started = time.perf_counter()
         now = now_ms()
-        records = await self.fill_gaps(records)
         result = self.processor.process(records, now)
         last: dict[int, int] = {}
         for r in records:
@@ -258,11 +223,12 @@ class WorkerRuntime:
         )
 
     def owned_partitions(self) -> set[int]:
-        """Partitions of workflows.events this worker processes now (none while rebalancing/recovering)."""
+        """Partitions this worker processes now: its active ``contacts`` partitions, recovered and open
+        (none while rebalancing or recovering)."""
         app = self.app
         if app is None or self.store is None or app.rebalancing or getattr(app, "in_recovery", False):
             return set()
-        topic = self.settings.events_topic
+        topic = self.changelog_topic
         actives = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
         return actives & self.store.open_partitions()
 
@@ -302,19 +268,13 @@ class WorkerRuntime:
         if scan.stale:
             log.warning("stale runs reported", extra={"count": scan.stale})
 
-    async def update_lag(self) -> None:
-        app = self.app
-        if app is None or app.rebalancing:
+    def update_lag(self) -> None:
+        if self.reader is None:
             return
-        topic = self.settings.events_topic
-        consumer = app.consumer
-        for tp in app.assignor.assigned_actives():
-            if tp.topic != topic:
-                continue
-            position = await consumer.position(tp)
-            highwater = consumer.highwater(tp)
-            if position is not None and highwater is not None:
-                self.metrics.lag.labels(str(tp.partition)).set(max(0, highwater - position))
+        gauge = self.metrics.lag
+        for partition, (position, highwater) in self.reader.positions().items():
+            if highwater is not None:
+                gauge.labels(str(partition)).set(max(0, highwater - position))
 
 
 _RUN_TAGS = {

@@ -31,14 +31,6 @@ class Sink(Protocol):
 
     async def partition_count(self, topic: str) -> int: ...
 
-    async def read_range(self, topic: str, partition: int, start: int, end: int) -> list[Fetched]:
-        """The records of ``[start, end)`` still retained in one partition."""
-        ...
-
-
-# (offset, key, value, headers, timestamp ms)
-Fetched = tuple[int, bytes | None, bytes | None, Headers, int | None]
-
 
 class KafkaSink:
     def __init__(self, bootstrap_servers: str, *, client_id: str) -> None:
@@ -70,32 +62,6 @@ class KafkaSink:
     async def partition_count(self, topic: str) -> int:
         partitions = await self._producer.partitions_for(topic)
         return len(partitions)
-
-    async def read_range(self, topic: str, partition: int, start: int, end: int) -> list[Fetched]:
-        from aiokafka import AIOKafkaConsumer, TopicPartition
-
-        # No group: this reads a range and leaves no trace in any consumer group.
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
-            client_id=f"{self._client_id}-gap",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",  # a start below the log start offset reads from what is retained
-        )
-        await consumer.start()
-        try:
-            tp = TopicPartition(topic, partition)
-            consumer.assign([tp])
-            consumer.seek(tp, start)
-            out: list[Fetched] = []
-            while await consumer.position(tp) < end:
-                batch = await consumer.getmany(tp, timeout_ms=1000)
-                for r in batch.get(tp, []):
-                    if r.offset >= end:
-                        break
-                    out.append((r.offset, r.key, r.value, list(r.headers or ()), r.timestamp))
-            return out
-        finally:
-            await consumer.stop()
 
     async def send_all(self, records: Sequence[OutRecord]) -> dict[tuple[str, int], int]:
         if not records:
@@ -144,13 +110,6 @@ class MemorySink:
 
     async def partition_count(self, topic: str) -> int:
         return self.partitions
-
-    async def read_range(self, topic: str, partition: int, start: int, end: int) -> list[Fetched]:
-        return [
-            (o, r.key, r.value, r.headers, None)
-            for (t, p, o), r in self.sent.items()
-            if t == topic and p == partition and start <= o < end
-        ]
 
     async def send_all(self, records: Sequence[OutRecord]) -> dict[tuple[str, int], int]:
         last: dict[tuple[str, int], int] = {}

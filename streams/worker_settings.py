@@ -12,10 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class WorkerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WORKFLOWS_", extra="ignore")
 
-    # Commit unit: records taken together, made durable together (outputs, then changelog, then RocksDB).
-    # Larger units amortise the two produce round trips; `within` bounds the latency a lone record waits.
-    worker_batch_records: int = Field(default=500, ge=1)
-    worker_batch_within_ms: int = Field(default=5, ge=1)
+    # Commit unit: the records of one fetch (at most this many), made durable together (outputs, then
+    # changelog, then RocksDB). Larger units amortise the two produce round trips. The fetch returns as
+    # soon as a record is there; `wait` only bounds an idle fetch.
+    worker_batch_records: int = Field(default=2000, ge=1)
+    worker_fetch_wait_ms: int = Field(default=100, ge=1)
 
     # Timer pump: one scan of the due keys per tick; a fired timer not yet consumed is fired again only
     # after `refire` (the TimerFired record was lost or the partition moved): the engine drops duplicates.
