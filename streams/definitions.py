@@ -59,8 +59,9 @@ class DefinitionFeed:
             raise TypeError("a definition record must be a JSON object")
         raw.setdefault("id", workflow_id)
         raw.setdefault("version", version)
+        compiled = self._compiled(raw, workflow_id, version)  # a version that does not compile is not kept
         self._raw[(workflow_id, version)] = raw
-        self.index.add(self._compiled(raw, workflow_id, version))
+        self.index.add(compiled)
 
     def _apply_pointer(self, workflow_id: str, value: bytes | None) -> None:
         pointer = orjson.loads(value) if value is not None else None

@@ -70,7 +70,11 @@ class SsrfGuard:
         self._networks = [ipaddress.ip_network(a, strict=False) for a in allow if _is_network(a)]
 
     async def check(self, url: str) -> None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:  # e.g. a port out of range, a malformed IPv6 literal
+            raise ActionError(f"refused URL: {exc}") from exc
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ActionError(f"refused URL {_safe_url(url)}: only http(s) URLs with a host are allowed")
         host = parts.hostname.lower()
@@ -79,9 +83,7 @@ class SsrfGuard:
         if host in _METADATA_HOSTS:
             raise ActionError(f"refused URL {_safe_url(url)}: cloud metadata host")
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, parts.port or 443, type=socket.SOCK_STREAM
-            )
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise _RetryableError(f"cannot resolve {host}: {exc}") from exc
         for info in infos:
@@ -105,7 +107,8 @@ def _is_network(text: str) -> bool:
 def _safe_url(url: str) -> str:
     """Scheme, host and path only: query strings and credentials often carry secrets."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}{parts.path}"
 
 
 class ActionExecutor:

@@ -90,7 +90,7 @@ class Processor:
         result = UnitResult()
         cache: dict[bytes, ContactState] = {}
         dirty: dict[bytes, int] = {}
-        checked: dict[str, bool] = {}
+        homes: dict[str, int] = {}  # contact -> the partition its id hashes to
         started = time.perf_counter()
         for record in records:
             try:
@@ -110,12 +110,10 @@ class Processor:
                 except EngineError as exc:
                     self._dead(result, record, orjson.dumps(raw), f"invalid event: {exc}")
                     continue
-                ok = checked.get(event.contact_id)
-                if ok is None:
-                    ok = checked[event.contact_id] = (
-                        partition_for(event.contact_id, self.partitions) == record.partition
-                    )
-                if not ok:
+                home = homes.get(event.contact_id)
+                if home is None:
+                    home = homes[event.contact_id] = partition_for(event.contact_id, self.partitions)
+                if home != record.partition:
                     self._dead(
                         result,
                         record,

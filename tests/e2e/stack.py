@@ -160,6 +160,18 @@ class Stack:
             if p.command == "worker" and p.alive()
         ]
 
+    def events_processed(self) -> float:
+        """Events applied so far by the live workers (their ``workflows_events_processed_total``)."""
+        metric = "workflows_events_processed_total"
+        return sum(worker_metric(port, metric) or 0 for port in self.worker_ports())
+
+    def wait_events_processed(self, at_least: float, *, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while self.events_processed() < at_least:
+            applied = self.events_processed()
+            assert time.monotonic() < deadline, f"workers applied {applied} < {at_least} events"
+            time.sleep(0.1)
+
     def wait_definitions_synced(self, *, timeout: float = 30) -> None:
         """Until every definition record the API wrote for this stack is published and applied by every
         live worker (activation is asynchronous: outbox -> relay -> Kafka -> each worker's global table)."""

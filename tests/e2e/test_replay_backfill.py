@@ -32,9 +32,10 @@ def _replay(stack: Stack, since_ms: int) -> str:
 async def test_replay_enrols_earlier_contacts_once(stack: Stack, api: Api, nats_io: Observer) -> None:
     since = int(time.time() * 1000) - 1000
     early = [contact() for _ in range(3)]
+    applied = stack.events_processed()
     for who in early:
         await nats_io.publish("contact.created", api.tenant, who, {"contact": {"source": "early"}})
-    await asyncio.sleep(2)  # the worker saw them with no workflow to start
+    stack.wait_events_processed(applied + len(early))  # the worker saw them with no workflow to start
     wf = api.create_active(on_created(node("mail", "send_email", templateId="t-backfill"), name="backfill"))
 
     out = _replay(stack, since)
