@@ -42,7 +42,10 @@ def six_node(workflow_id: str, *, delay_s: int, trigger: str) -> dict[str, Any]:
         {
             "id": "n4",
             "type": "condition",
-            "data": {"conditions": [{"field": "source", "operator": "exists"}]},
+            # True once n3 ran: every run reaches the delay (the timers are the point of the workflow).
+            "data": {
+                "conditions": [{"field": "attributes.stage", "operator": "equals", "value": "onboarding"}]
+            },
         },
         {"id": "n5", "type": "delay", "data": {"duration": delay_s, "unit": "seconds"}},
         {"id": "n6", "type": "send_email", "data": {"templateId": "tpl-next"}},
@@ -153,6 +156,15 @@ class WorkerProc:
                 name, _, value = line.rpartition(" ")
                 out[name] = float(value)
         return out
+
+    def running(self) -> float:
+        """Runs started and not ended (each of the bench's runs then waits on its delay)."""
+        m = self.metrics()
+        started = m.get('workflows_runs_total{status="started"}', 0)
+        ended = sum(
+            m.get(f'workflows_runs_total{{status="{s}"}}', 0) for s in ("completed", "failed", "goal_reached")
+        )
+        return started - ended
 
     def peak_rss_mib(self) -> float:
         status = Path(f"/proc/{self.proc.pid}/status").read_text()
