@@ -179,7 +179,10 @@ class Processor:
             result.outputs.append(
                 OutRecord(
                     self.out_topic,
-                    partition_for(effect.contact_id, self.out_partitions),
+                    # workflows.out is partitioned like workflows.events: same count, same partition.
+                    partition
+                    if self.out_partitions == self.partitions
+                    else partition_for(effect.contact_id, self.out_partitions),
                     effect.contact_id.encode(),
                     orjson.dumps(effect.to_dict()),
                     out_headers(subject, effect.idempotency_key),

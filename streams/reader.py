@@ -52,6 +52,7 @@ class EventReader:
         process: Callable[[list[InRecord]], Awaitable[Any]],
         max_records: int,
         max_wait_ms: int,
+        lock: asyncio.Lock | None = None,
     ) -> None:
         self._bootstrap = bootstrap_servers
         self.topic = topic
@@ -65,7 +66,9 @@ class EventReader:
         self._max_wait_ms = max_wait_ms
         self._consumer: Any = None
         self._task: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
+        # Held while a unit is processed; others that write the stores (the timer pump) share it, so hold()
+        # also waits for them.
+        self._lock = lock or asyncio.Lock()
         self._epoch = 0  # bumped by every hold(): what was fetched before it is dropped, positions re-read
         self._assigned: set[int] = set()
         self._assigned_epoch = -1

@@ -62,6 +62,7 @@ class WorkerRuntime:
         self.reader: EventReader | None = None
         self._changelog_offsets: dict[int, int] = {}
         self._start_lock = asyncio.Lock()
+        self._store_lock = asyncio.Lock()  # one writer of the stores at a time: a unit or a pump tick
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def bind(self, app: Any, store: PartitionStore, changelog_topic: str) -> None:
@@ -107,6 +108,7 @@ class WorkerRuntime:
             process=self.process,
             max_records=self.ws.worker_batch_records,
             max_wait_ms=self.ws.worker_fetch_wait_ms,
+            lock=self._store_lock,
         )
         await self.reader.start()
 
@@ -236,11 +238,12 @@ class WorkerRuntime:
         await self.start()
         if self.pump is None:
             return
-        owned = self.owned_partitions()
-        result = self.pump.tick(owned, now=now_ms(), mono=time.monotonic())
-        await self._send(result.records)
-        if result.schedule_changes:
-            await self._persist(result.schedule_changes)
+        async with self._store_lock:  # a revocation waits for this tick too
+            owned = self.owned_partitions()
+            result = self.pump.tick(owned, now=now_ms(), mono=time.monotonic())
+            await self._send(result.records)
+            if result.schedule_changes:
+                await self._persist(result.schedule_changes)
         m = self.metrics
         m.timers_fired.inc(result.fired)
         m.timers_due.set(result.due)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from typing import Any
 
@@ -24,6 +26,19 @@ def _node_steps(records: list[Any], contact: str) -> list[str]:
         step = e.get("step")
         out.append(f"{step['nodeId']}:{step['status']}" if step else e["subject"])
     return out
+
+
+async def _run_logs(worker: Worker, contact: str, count: int, within: float = 10) -> list[dict[str, Any]]:
+    """The worker's [RUN]/[GOAL] JSON log lines about one contact, once ``count`` of them are written (a
+    unit's lines follow its outputs)."""
+    deadline = time.monotonic() + within
+    while True:
+        lines = worker.log.read_text(errors="replace").splitlines()
+        parsed = [orjson.loads(line) for line in lines if line.startswith("{") and contact in line]
+        logs = [p for p in parsed if p.get("logger") == "streams.runs"]
+        if len(logs) >= count or time.monotonic() > deadline:
+            return logs
+        await asyncio.sleep(0.1)
 
 
 async def _until_subject(stack: Stack, contact: str, subject: str, within: float = 40) -> list[Any]:
@@ -56,6 +71,15 @@ async def test_event_trigger_with_conditions_and_delay_resume(stack: Stack, work
     assert _subjects(records, other) == []  # trigger condition false: no run
     send = next(e for e in effects(records) if e["subject"] == "pipeline.message.send")
     assert send["templateId"] == "tpl-1"
+    logs = await _run_logs(worker, contact, 2)
+    assert [line["msg"] for line in logs] == ["[RUN] run.started", "[RUN] run.completed"], worker.tail()
+    started = effects(r for r in records if r.key == contact.encode())[0]
+    for line in logs:
+        assert line["tenantId"] == "t1"
+        assert line["runId"] == started["runId"]
+        assert line["workflowId"] == "wf-s1"
+        assert line["triggerEventId"] == f"e-{contact}"
+        assert "website_signup" not in orjson.dumps(line).decode()  # no profile or message content
     assert send["fromEmail"] == "hello@acme.com"
     waited = next(
         e
@@ -85,6 +109,10 @@ async def test_goal_exit_skips_remaining_nodes(stack: Stack, worker: Worker) -> 
     assert "node-2:completed" not in steps
     goal = effects(r for r in records if r.key == contact.encode())[-1]
     assert goal["run"]["goalReachedId"] == "goal-1"
+    logs = await _run_logs(worker, contact, 2)
+    assert [line["msg"] for line in logs] == ["[RUN] run.started", "[GOAL] run.goal_reached"], worker.tail()
+    assert logs[-1]["status"] == "goal_reached"
+    assert logs[-1]["runId"] == goal["runId"]
 
 
 async def test_every_input_twice_yields_the_same_effects(stack: Stack, worker: Worker) -> None:
