@@ -115,15 +115,15 @@ class EventReader:
         async with self._lock:
             pass
 
-    def positions(self) -> dict[int, tuple[int, int | None]]:
-        """(next offset to read, high watermark) per assigned partition, for the lag gauge."""
+    def positions(self, partitions: set[int]) -> dict[int, tuple[int, int | None]]:
+        """(next offset to read, high watermark) of the given partitions being read, for the lag gauge."""
         consumer = self._consumer
         if consumer is None:
             return {}
         from aiokafka import TopicPartition
 
         out: dict[int, tuple[int, int | None]] = {}
-        for p in self._assigned:
+        for p in self._assigned & partitions:
             tp = TopicPartition(self.topic, p)
             stored = self._position(p)
             out[p] = (stored + 1 if stored is not None else 0, consumer.highwater(tp))

@@ -275,7 +275,8 @@ class WorkerRuntime:
         if self.reader is None:
             return
         gauge = self.metrics.lag
-        for partition, (position, highwater) in self.reader.positions().items():
+        # Owned partitions only: their stores are open (never reopen a revoked one to read a position).
+        for partition, (position, highwater) in self.reader.positions(self.owned_partitions()).items():
             if highwater is not None:
                 gauge.labels(str(partition)).set(max(0, highwater - position))
 
