@@ -40,7 +40,9 @@ def run_worker(settings: Settings) -> None:
     worker.spinner = None
     # The contact path allocates many short-lived objects per event; CPython's default gen-0 threshold
     # (700 allocations) ran the collector thousands of times a second, each pass also visiting what startup
-    # built. Measured: about +12% events/s in bench/worker_bench.py, more in a run-heavy processor loop.
+    # built. Measured in bench/worker_bench.py: about +12% events/s. A threshold of 200k gained a little
+    # more throughput, but its longer collections pushed the p99 latency at half load from under 100 ms to
+    # 450-680 ms.
     gc.freeze()
-    gc.set_threshold(200_000, 50, 100)
+    gc.set_threshold(50_000, 50, 100)
     worker.execute_from_commandline()
