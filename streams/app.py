@@ -10,7 +10,6 @@ per event.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import faust
@@ -23,17 +22,9 @@ from workflows.settings import Settings
 CONTACTS_TABLE = "contacts"
 
 
-@dataclass(frozen=True, slots=True)
-class Topics:
-    events: Any
-    definitions: Any
-    out: Any
-    dlq: Any
-
-
 def create_app(
     settings: Settings, worker_settings: WorkerSettings | None = None
-) -> tuple[faust.App, Topics, WorkerRuntime]:
+) -> tuple[faust.App, WorkerRuntime]:
     ws = worker_settings or WorkerSettings()
     app = faust.App(
         settings.worker_id,
@@ -51,29 +42,6 @@ def create_app(
         consumer_auto_offset_reset="earliest",
         key_serializer="raw",
         value_serializer="raw",
-    )
-    ms = 1000.0
-    raw: dict[str, Any] = {
-        "key_type": bytes,
-        "value_type": bytes,
-        "key_serializer": "raw",
-        "value_serializer": "raw",
-    }
-    topics = Topics(
-        events=app.topic(
-            settings.events_topic,
-            partitions=settings.events_partitions,
-            retention=settings.events_retention_ms / ms,
-            **raw,
-        ),
-        definitions=app.topic(settings.definitions_topic, partitions=1, compacting=True, **raw),
-        out=app.topic(
-            settings.out_topic,
-            partitions=settings.events_partitions,
-            retention=settings.out_retention_ms / ms,
-            **raw,
-        ),
-        dlq=app.topic(settings.events_dlq_topic, partitions=1, **raw),
     )
     runtime = WorkerRuntime(settings, ws)
 
@@ -110,4 +78,4 @@ def create_app(
     async def stop_runtime(app: Any, **_kwargs: Any) -> None:
         await runtime.stop()
 
-    return app, topics, runtime
+    return app, runtime

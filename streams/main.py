@@ -27,7 +27,7 @@ def run_worker(settings: Settings) -> None:
     configure_logging(settings.log_level)
     settings.worker_data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(ensure_topics(settings))
-    app, _topics, _runtime = create_app(settings)
+    app, _runtime = create_app(settings)
     worker = app.Worker(
         loglevel=settings.log_level,
         quiet=True,
