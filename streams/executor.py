@@ -138,7 +138,7 @@ class ActionExecutor:
         await self._client.aclose()
 
     async def submit(self, effect: Effect) -> None:
-        # A full queue makes the agent wait: backpressure instead of unbounded memory.
+        # A full queue makes the unit wait: backpressure instead of unbounded memory.
         await self._queue.put(effect)
 
     async def _worker(self) -> None:

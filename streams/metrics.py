@@ -10,7 +10,7 @@ _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0
 class Metrics:
     def __init__(self) -> None:
         r = self.registry = CollectorRegistry()
-        self.events = Counter("workflows_events_processed", "Events applied by the contact agent", registry=r)
+        self.events = Counter("workflows_events_processed", "Events applied by the worker", registry=r)
         self.records = Counter("workflows_records_processed", "workflows.events records consumed", registry=r)
         self.dead = Counter("workflows_events_dead_lettered", "Records or events sent to the DLQ", registry=r)
         self.runs = Counter("workflows_runs", "Run lifecycle events emitted", ["status"], registry=r)

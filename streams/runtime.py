@@ -1,13 +1,15 @@
 """The worker's moving parts on top of Faust: commit units, the timer pump, the stale scan, metrics.
 
-Durability order of a commit unit (records taken together from ``workflows.events``):
+Durability order of a commit unit (records of one fetch from ``workflows.events``, see ``streams.reader``):
 
 1. outputs (``workflows.out``, DLQ) are produced and acknowledged;
 2. the changelog records (timer keys first, then states) are produced and acknowledged;
-3. the RocksDB write batch of each partition is applied with the changelog offset it reached;
-4. HTTP actions are handed to the executor; the unit returns and Faust acks (then commits) the records.
+3. the RocksDB write batch of each partition is applied with the changelog offset it reached and the
+   partition's position (``P|``, the last record applied);
+4. HTTP actions are handed to the executor.
 
-A crash anywhere re-delivers the unit. Contacts whose state reached the changelog had all their outputs
+Units and pump ticks hold one lock, so the stores have one writer at a time. A crash anywhere re-reads the
+unit from the stored positions. Contacts whose state reached the changelog had all their outputs
 acknowledged before, and the replay is a no-op for them (their event ids are in the applied window);
 the others are applied again and re-emit the same effects with the same idempotency keys. The local
 RocksDB file is never ahead of the changelog, so a restart with the same folder and one with an empty
@@ -60,7 +62,6 @@ class WorkerRuntime:
         self.processor: Processor | None = None
         self.pump: TimerPump | None = None
         self.reader: EventReader | None = None
-        self._changelog_offsets: dict[int, int] = {}
         self._start_lock = asyncio.Lock()
         self._store_lock = asyncio.Lock()  # one writer of the stores at a time: a unit or a pump tick
 
@@ -77,7 +78,7 @@ class WorkerRuntime:
         )
 
     async def start(self) -> None:
-        """Idempotent; the agent, the timers and the startup task all call it before their first use."""
+        """Idempotent; the timers and the startup task all call it before their first use."""
         async with self._start_lock:
             if self.processor is None:
                 await self._start()
@@ -164,15 +165,10 @@ class WorkerRuntime:
             [OutRecord(topic, p, key, value) for p, items in changes.items() for key, value in items.items()]
         )
         for partition, items in changes.items():
-            offset = offsets.get((topic, partition))
-            if offset is not None:
-                # Keep the persisted offset monotonic when the pump and the agent interleave.
-                offset = max(offset, self._changelog_offsets.get(partition, -1))
-                self._changelog_offsets[partition] = offset
-            self.store.write(partition, items, offset)
+            self.store.write(partition, items, offsets.get((topic, partition)))
 
     async def _send(self, records: list[OutRecord]) -> dict[tuple[str, int], int]:
-        """Deliver or keep trying: the unit must not be acknowledged (or dropped) before its records are out.
+        """Deliver or keep trying: the unit must not count as done (or be dropped) before its records are out.
 
         Re-sending a whole group after a partial failure duplicates some records; their idempotency keys
         (outputs) and last-write-wins keys (changelog) absorb that.

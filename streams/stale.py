@@ -2,7 +2,7 @@
 
 A periodic scan of the worker's own partitions finds runs that are ``running`` but wait on nothing, or
 whose wait is long overdue, and produces a ``workflow.run.stale_detected`` event for each into the contact's
-partition. The agent re-checks the run when it applies that event (it may have resumed meanwhile) and only
+partition. The worker re-checks the run when it applies that event (it may have resumed meanwhile) and only
 then fails it with the reason and emits ``workflow.run.failed``: a run that legitimately waits is never
 touched. The same scan counts active runs and pending timers for the metrics.
 """

@@ -1,7 +1,7 @@
 """The timer pump and schedule enrolment: durable timers are keys of the ``contacts`` table (streams.keys).
 
 Each tick scans only the due range (``T|`` .. ``T|{now}``) of the partitions this worker owns and produces
-``workflow.timer.fired`` into ``workflows.events`` on the same partition, packed as batch records. The agent
+``workflow.timer.fired`` into ``workflows.events`` on the same partition, packed as batch records. The worker
 applies a firing only if the run still waits on that timer, and deletes the key either way; a key fired but
 not yet consumed is not fired again until ``refire_s`` has passed (a firing lost with a crash or a
 rebalance), and a duplicate firing is a no-op in the engine (its event id derives from the timer id).
@@ -88,7 +88,7 @@ class TimerPump:
 
     def _fire_due(self, result: PumpResult, partition: int, now: int, mono: float) -> None:
         previous = self._fired.get(partition, {})
-        # Only keys still present stay remembered: the agent deleted the others when it applied them.
+        # Only keys still present stay remembered: the worker deleted the others when it applied them.
         seen: dict[bytes, float] = {}
         envelopes: list[dict[str, Any]] = []
         for key, value in self.store.scan(partition, TIMER_PREFIX, timers_due_until(now)):

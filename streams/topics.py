@@ -1,4 +1,4 @@
-"""Create the worker's topics when missing (Faust creates only its internal topics, not agent sources)."""
+"""Create the worker's topics when missing (Faust creates only its internal topics)."""
 
 from __future__ import annotations
 
