@@ -31,6 +31,8 @@ TRIGGER_WEBHOOK: Final = "workflow.trigger.webhook"
 SCHEDULE_TICK: Final = "workflow.schedule.tick"
 # Backfill: data {workflowId, event: <a retained platform envelope>} re-offers an old event to one workflow.
 TRIGGER_REPLAY: Final = "workflow.trigger.replay"
+# Erasure (the API's DELETE /contacts/{id}): cancels the contact's runs and deletes its worker state.
+CONTACT_ERASE_REQUESTED: Final = "workflow.contact.erase_requested"
 
 PLATFORM_EVENT_TYPES: Final = frozenset(
     {
@@ -52,6 +54,7 @@ INTERNAL_EVENT_TYPES: Final = frozenset(
         TRIGGER_WEBHOOK,
         SCHEDULE_TICK,
         TRIGGER_REPLAY,
+        CONTACT_ERASE_REQUESTED,
     }
 )
 # Internal events addressed to one workflow by data.workflowId.
@@ -64,6 +67,8 @@ RUN_FAILED: Final = "workflow.run.failed"
 RUN_GOAL_REACHED: Final = "workflow.run.goal_reached"
 RUN_CANCELLED: Final = "workflow.run.cancelled"
 NODE_EXECUTED: Final = "workflow.node.executed"
+# Published once a contact's worker state is gone (data: {"runsCancelled": n}).
+CONTACT_ERASED: Final = "workflow.contact.erased"
 
 # Outbound commands for other modules.
 MESSAGE_SEND: Final = "pipeline.message.send"
