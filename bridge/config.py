@@ -24,6 +24,7 @@ INBOUND_SUBJECTS = (
 OUTBOUND_SUBJECTS = (
     "workflow.run.*",
     "workflow.node.executed",
+    "workflow.contact.erased",
     "pipeline.message.send",
     "contact.command.*",
     "segment.command.*",

@@ -12,11 +12,12 @@ from functools import lru_cache
 
 import orjson
 
+from streams.engine import event_types as et
 from streams.engine.errors import EventError
 from streams.engine.events import Event
 from workflows.wire import partition_for
 
-__all__ = ["Accepted", "Record", "Rejected", "admit", "pack", "partitioner"]
+__all__ = ["Accepted", "Record", "Rejected", "admit", "is_internal", "pack", "partitioner"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,12 @@ def admit(
     payload: bytes, *, event_type: str, stream_seq: Callable[[], int], max_bytes: int
 ) -> Accepted | Rejected:
     """Validate one envelope. A missing ``id`` becomes the JetStream stream sequence and a missing ``type``
-    the subject; anything else wrong rejects the message with a reason an operator can act on."""
+    the subject; anything else wrong rejects the message with a reason an operator can act on.
+
+    The subject is what the platform's access control vouches for, so it wins over the payload: a ``type``
+    that differs from the subject, or that names one of the engine's internal events (timers, action
+    results, manual and webhook triggers, cancels, erasure, replays, stale checks), is rejected. Otherwise a
+    publisher allowed on ``pipeline.message.opened`` could cancel or erase any tenant's runs."""
     if len(payload) > max_bytes:
         return Rejected(f"body too large: {len(payload)} bytes exceeds the limit of {max_bytes} bytes")
     try:
@@ -58,11 +64,20 @@ def admit(
     if raw.get("type") in (None, ""):
         raw["type"] = event_type
         patched = True
+    elif raw["type"] != event_type:
+        return Rejected(f"type {str(raw['type'])[:200]!r} differs from its subject {event_type!r}")
+    if is_internal(event_type):
+        return Rejected(f"type {event_type!r} is internal to the engine and never accepted from NATS")
     try:
         event = Event.from_dict(raw)
     except EventError as exc:
         return Rejected(f"invalid envelope: {exc}")
     return Accepted(event.contact_id, orjson.dumps(raw) if patched else payload)
+
+
+def is_internal(event_type: str) -> bool:
+    """Engine-internal types: the known ones, and the whole ``workflow.`` namespace the engine owns."""
+    return event_type in et.INTERNAL_EVENT_TYPES or event_type.startswith("workflow.")
 
 
 def partitioner(partitions: int, *, cache_size: int = 131_072) -> Callable[[str], int]:

@@ -1,14 +1,15 @@
 """JetStream topology the bridge relies on, ensured idempotently at start, and dead-letter publishing.
 
-A stream that already exists under the configured name is used as is (the platform may own it, with its own
-retention). If another stream already captures the subjects, that stream is used instead of creating an
-overlapping one, which JetStream would refuse.
+A stream that already exists under the configured name is used with its own retention (the platform may own
+it); only subjects the bridge needs and the stream lacks are added to it. If another stream already captures
+the subjects, that stream is used instead of creating an overlapping one, which JetStream would refuse.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
@@ -36,10 +37,17 @@ async def ensure_stream(
     """The name of the stream that captures ``subjects``: ours if it exists, else one that already captures
     them, else a new one with our name."""
     try:
-        await js.stream_info(name)
-        return name
+        info = await js.stream_info(name)
     except NotFoundError:
         pass
+    else:
+        # A stream made by an older release lacks subjects added since (e.g. workflow.contact.erased).
+        have = list(info.config.subjects or [])
+        missing = [s for s in subjects if s not in have]
+        if missing:
+            await js.update_stream(replace(info.config, subjects=have + missing))
+            log.info("stream subjects added", extra={"stream": name, "subjects": missing})
+        return name
     try:
         owner: str = await js.find_stream_name_by_subject(subjects[0])
     except NotFoundError:

@@ -50,7 +50,8 @@ def test_the_sequence_is_only_read_when_needed() -> None:
         raise AssertionError("metadata parsed for an envelope that has an id")
 
     assert isinstance(
-        admit(orjson.dumps(_env()), event_type="x", stream_seq=boom, max_bytes=10_000), Accepted
+        admit(orjson.dumps(_env()), event_type="contact.created", stream_seq=boom, max_bytes=10_000),
+        Accepted,
     )
 
 
@@ -121,3 +122,36 @@ def test_directions_and_subject_prefix() -> None:
     assert BridgeSettings().event_type("contact.created") == "contact.created"
     with pytest.raises(ValueError, match="directions"):
         BridgeSettings(directions="sideways")
+
+
+@pytest.mark.parametrize(
+    "payload_type",
+    ["pipeline.message.clicked", "contact.created.extra", "CONTACT.CREATED"],
+)
+def test_a_type_that_differs_from_its_subject_is_rejected(payload_type: str) -> None:
+    verdict = _admit(orjson.dumps(_env(type=payload_type)))
+    assert isinstance(verdict, Rejected)
+    assert "differs from its subject 'contact.created'" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    "internal",
+    [
+        "workflow.trigger.manual",
+        "workflow.timer.fired",
+        "workflow.action.completed",
+        "workflow.run.cancel_requested",
+        "workflow.run.stale_detected",
+        "workflow.trigger.replay",
+        "workflow.contact.erase_requested",
+    ],
+)
+def test_an_internal_type_is_rejected_even_on_a_subject_of_its_name(internal: str) -> None:
+    # On a platform subject the type mismatch already rejects it; on a (misconfigured) subject of the
+    # internal name itself, the internal rule does.
+    on_platform = _admit(orjson.dumps(_env(type=internal)))
+    assert isinstance(on_platform, Rejected)
+    payload = orjson.dumps(_env(type=internal))
+    same = admit(payload, event_type=internal, stream_seq=lambda: 1, max_bytes=10_000)
+    assert isinstance(same, Rejected)
+    assert "internal to the engine" in same.reason
