@@ -5,6 +5,7 @@ effects describe what the adapters must do. See ``step`` for the entry point.
 """
 
 from streams.engine import event_types
+from streams.engine.budget import fit_state
 from streams.engine.compiler import compile_definition
 from streams.engine.conditions import Scope, compile_condition
 from streams.engine.cron import CronError, CronSchedule, next_fire
@@ -13,6 +14,7 @@ from streams.engine.effects import (
     AddToSegment,
     CallWebhook,
     CancelTimer,
+    ContactErased,
     Effect,
     EmitRunEvent,
     RemoveFromSegment,
@@ -37,6 +39,7 @@ __all__ = [
     "AddToSegment",
     "CallWebhook",
     "CancelTimer",
+    "ContactErased",
     "ContactState",
     "CronError",
     "CronSchedule",
@@ -65,6 +68,7 @@ __all__ = [
     "compile_condition",
     "compile_definition",
     "event_types",
+    "fit_state",
     "next_fire",
     "run_id_for",
     "simulate",

@@ -21,6 +21,7 @@ __all__ = [
     "AddToSegment",
     "CallWebhook",
     "CancelTimer",
+    "ContactErased",
     "Effect",
     "EmitRunEvent",
     "RemoveFromSegment",
@@ -267,6 +268,25 @@ class EmitRunEvent(_Base):
         return d
 
 
+@dataclass(frozen=True, slots=True)
+class ContactErased(_Base):
+    """The contact's runs are cancelled and its worker state may go: ``runs_cancelled`` counts the runs,
+    and nothing of the profile is carried (the event itself must not keep what was erased).
+    ``run_id`` and ``node_id`` are empty: the effect is about the contact, not a run."""
+
+    occurred_at: int
+    runs_cancelled: int
+
+    kind: ClassVar[str] = "contact_erased"
+    SUBJECT: ClassVar[str | None] = et.CONTACT_ERASED
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self._head()
+        d["occurredAt"] = self.occurred_at
+        d["runsCancelled"] = self.runs_cancelled
+        return d
+
+
 Effect = (
     SendMessage
     | UpdateContact
@@ -279,4 +299,5 @@ Effect = (
     | ScheduleTimer
     | CancelTimer
     | EmitRunEvent
+    | ContactErased
 )

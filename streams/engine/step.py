@@ -9,16 +9,18 @@ Order of work for one event, chosen so that one event has one meaning whatever e
 5. triggers: new runs, executed until they wait or end (goals are not checked on a run's own trigger event).
 
 A replay event (backfill) is not a new fact about the contact: it changes no profile, checks no goal, and only
-offers its embedded original event to the one workflow it names.
+offers its embedded original event to the one workflow it names. An erase request cancels every active run
+of the contact and nothing else; the worker deletes the state after it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from streams.engine import event_types as et
 from streams.engine.context import StepContext
-from streams.engine.effects import Effect
+from streams.engine.effects import ContactErased, Effect
 from streams.engine.errors import EventError, StateError
 from streams.engine.events import Event
 from streams.engine.goals import check_goals
@@ -28,7 +30,9 @@ from streams.engine.runner import end_run, fail_action, finish_wait
 from streams.engine.state import ContactState, Run
 from streams.engine.triggers import start_triggered_runs
 
-__all__ = ["Transition", "step"]
+__all__ = ["ERASED_REASON", "Transition", "step"]
+
+ERASED_REASON: Final = "cancelled: contact erased"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,8 @@ def step(state: ContactState, event: Event, *, definitions: DefinitionIndex, now
         return Transition(state, [])
     if event.type == et.TRIGGER_REPLAY:
         return _replay(state, event, definitions=definitions, now=now)
+    if event.type == et.CONTACT_ERASE_REQUESTED:
+        return _erase(state, event, definitions=definitions, now=now)
     ctx = StepContext(state, event, definitions=definitions, now=now)
     apply_profile_event(ctx)
     if ctx.runs:
@@ -82,6 +88,18 @@ def _replay(state: ContactState, event: Event, *, definitions: DefinitionIndex, 
     ctx = StepContext(state, original, definitions=definitions, now=now)
     start_triggered_runs(ctx, only_workflow=workflow_id, replayed=True)
     return Transition(_remember(ctx.build_state(), event.id), ctx.effects)
+
+
+def _erase(state: ContactState, event: Event, *, definitions: DefinitionIndex, now: int) -> Transition:
+    """Cancel every active run (lifecycle events, waiting timers) and report the erasure. The profile is
+    not touched here: the worker deletes the whole state after this transition, and the erasure is not a
+    fact that should change the profile or start or end anything else."""
+    ctx = StepContext(state, event, definitions=definitions, now=now)
+    targets = list(ctx.runs)
+    for target in targets:
+        end_run(ctx, ctx.touch(target), "cancelled", error=ERASED_REASON)
+    ctx.emit(ContactErased(ctx.tenant_id, ctx.contact_id, "", None, f"erase:{event.id}", now, len(targets)))
+    return Transition(ctx.build_state(), ctx.effects)
 
 
 def _remember(state: ContactState, event_id: str) -> ContactState:

@@ -1,0 +1,41 @@
+"""Every size and count cap of the engine, in one place.
+
+A definition that breaks a cap fails validation (with a JSON path and a stable code), so one tenant's
+oversized workflow is refused at the API instead of slowing every event of the worker. Sizes are measured as
+compact JSON in UTF-8, which is what the API receives and the outbox publishes.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "MAX_ACTION_TIMEOUT_MS",
+    "MAX_DEFINITION_BYTES",
+    "MAX_GOALS",
+    "MAX_GOAL_CONDITIONS",
+    "MAX_KEPT_RESPONSE_BYTES",
+    "MAX_NODE_DATA_BYTES",
+    "MAX_TIMEOUT_MS",
+    "MAX_TRIGGER_CONDITIONS",
+]
+
+# Trigger conditions are evaluated for every event of the trigger's type, for every contact: the cap bounds
+# the per-event cost a single workflow adds (5,000 conditions x 50 workflows cost ~100 ms per event).
+MAX_TRIGGER_CONDITIONS: Final = 20
+# Goal conditions are evaluated for every event of every active run of the workflow.
+MAX_GOAL_CONDITIONS: Final = 20
+MAX_GOALS: Final = 20
+# One node's data (templates, headers, bodies, Slack blocks): copied into the plan and into step records.
+MAX_NODE_DATA_BYTES: Final = 64 * 1024
+# The whole definition: it travels through the outbox and Kafka (1 MB record limit) with room to spare.
+MAX_DEFINITION_BYTES: Final = 512 * 1024
+
+# One HTTP attempt (webhook, slack ``timeoutMs``): the executor holds a slot this long at most.
+MAX_TIMEOUT_MS: Final = 60_000
+# All attempts of one action together (``actionTimeoutMs``): the run's action_timeout timer.
+MAX_ACTION_TIMEOUT_MS: Final = 24 * 3_600_000
+
+# What a run keeps of an action's response body (in its variables and the step record): the contact's
+# state is stored whole on every event and must stay far below the broker's record limit.
+MAX_KEPT_RESPONSE_BYTES: Final = 16 * 1024
