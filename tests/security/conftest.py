@@ -2,4 +2,5 @@
 
 from __future__ import annotations
 
+from tests.e2e.conftest import e2e_settings  # noqa: F401 - re-exported fixture
 from tests.integration.bridge.conftest import isolated  # noqa: F401 - re-exported fixture
