@@ -11,14 +11,23 @@ from typing import Final
 
 __all__ = [
     "MAX_ACTION_TIMEOUT_MS",
+    "MAX_CONDITIONS",
+    "MAX_CONDITION_DEPTH",
     "MAX_DEFINITION_BYTES",
+    "MAX_DELAY_SECONDS",
     "MAX_GOALS",
     "MAX_GOAL_CONDITIONS",
     "MAX_KEPT_RESPONSE_BYTES",
+    "MAX_NODES",
     "MAX_NODE_DATA_BYTES",
     "MAX_TIMEOUT_MS",
     "MAX_TRIGGER_CONDITIONS",
 ]
+
+MAX_NODES: Final = 100
+# Conditions of one condition node (the spec's limit).
+MAX_CONDITIONS: Final = 10
+MAX_DELAY_SECONDS: Final = 365 * 86400
 
 # Trigger conditions are evaluated for every event of the trigger's type, for every contact: the cap bounds
 # the per-event cost a single workflow adds (5,000 conditions x 50 workflows cost ~100 ms per event).
@@ -26,6 +35,8 @@ MAX_TRIGGER_CONDITIONS: Final = 20
 # Goal conditions are evaluated for every event of every active run of the workflow.
 MAX_GOAL_CONDITIONS: Final = 20
 MAX_GOALS: Final = 20
+# Groups (all/any, lists) nest at most this deep: compiling and evaluating a condition tree recurse.
+MAX_CONDITION_DEPTH: Final = 8
 # One node's data (templates, headers, bodies, Slack blocks): copied into the plan and into step records.
 MAX_NODE_DATA_BYTES: Final = 64 * 1024
 # The whole definition: it travels through the outbox and Kafka (1 MB record limit) with room to spare.

@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, TypeGuard
 
-from streams.engine.conditions import OPERATORS, count_conditions
+from streams.engine.conditions import OPERATORS
+from streams.engine.limits import (
+    MAX_ACTION_TIMEOUT_MS,
+    MAX_CONDITION_DEPTH,
+    MAX_CONDITIONS,
+    MAX_DELAY_SECONDS,
+    MAX_TIMEOUT_MS,
+)
 from streams.engine.model import MESSAGE_CHANNELS
 from streams.engine.timeutil import UNIT_SECONDS, duration_ms, parse_instant, parse_time_of_day
 
@@ -16,11 +23,10 @@ __all__ = [
     "Collector",
     "Problem",
     "check_condition",
+    "check_conditions_capped",
     "check_node_data",
 ]
 
-MAX_CONDITIONS: Final = 10
-MAX_DELAY_SECONDS: Final = 365 * 86400
 _METHODS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 _NO_VALUE_OPERATORS: Final = frozenset({"exists", "not_exists"})
 
@@ -51,15 +57,19 @@ def is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def check_condition(spec: Any, path: str, out: Collector) -> None:
-    """Conditions: a leaf {field, operator, value}, a group {"all"|"any": [...]}, or a list (all)."""
+def check_condition(spec: Any, path: str, out: Collector, *, depth: int = 0) -> int:
+    """Conditions: a leaf {field, operator, value}, a group {"all"|"any": [...]}, or a list (all).
+
+    Returns the number of leaf conditions, for the callers' caps. Nesting deeper than
+    MAX_CONDITION_DEPTH is one problem and is not descended into (the compiler and evaluator recurse)."""
+    if depth > MAX_CONDITION_DEPTH:
+        out.add(path, "conditions_too_deep", f"conditions nest at most {MAX_CONDITION_DEPTH} groups deep")
+        return 0
     if isinstance(spec, list):
-        for i, item in enumerate(spec):
-            check_condition(item, f"{path}[{i}]", out)
-        return
+        return sum(check_condition(item, f"{path}[{i}]", out, depth=depth + 1) for i, item in enumerate(spec))
     if not isinstance(spec, dict):
         out.add(path, "invalid_condition", "a condition must be an object or a list of conditions")
-        return
+        return 0
     for key in ("all", "any"):
         if key in spec:
             items = spec[key]
@@ -67,9 +77,20 @@ def check_condition(spec: Any, path: str, out: Collector) -> None:
                 out.add(
                     f"{path}.{key}", "invalid_condition", f"'{key}' must be a non-empty list of conditions"
                 )
-            else:
-                check_condition(items, f"{path}.{key}", out)
-            return
+                return 0
+            return check_condition(items, f"{path}.{key}", out, depth=depth + 1)
+    _check_leaf(spec, path, out)
+    return 1
+
+
+def check_conditions_capped(spec: Any, path: str, out: Collector, *, cap: int) -> None:
+    """Validate a condition tree and refuse more than ``cap`` leaf conditions (one problem at ``path``)."""
+    count = check_condition(spec, path, out)
+    if count > cap:
+        out.add(path, "too_many_conditions", f"at most {cap} conditions, got {count}")
+
+
+def _check_leaf(spec: dict[str, Any], path: str, out: Collector) -> None:
     if not nonempty_str(spec.get("field")):
         out.add(f"{path}.field", "missing_required", "a condition needs a field path")
     operator = spec.get("operator")
@@ -140,9 +161,7 @@ def check_node_data(kind: str, data: dict[str, Any], path: str, out: Collector) 
         if conditions is None or conditions == [] or conditions == {}:
             out.add(f"{path}.conditions", "missing_required", "a condition node needs conditions")
         else:
-            check_condition(conditions, f"{path}.conditions", out)
-            if count_conditions(conditions) > MAX_CONDITIONS:
-                out.add(f"{path}.conditions", "too_many_conditions", f"at most {MAX_CONDITIONS} conditions")
+            check_conditions_capped(conditions, f"{path}.conditions", out, cap=MAX_CONDITIONS)
     elif kind == "switch":
         _require(data, "field", path, out, kind)
         cases = data.get("cases")
@@ -157,10 +176,15 @@ def check_node_data(kind: str, data: dict[str, Any], path: str, out: Collector) 
 
 
 def _check_timeouts(data: dict[str, Any], path: str, out: Collector) -> None:
-    for key in ("timeoutMs", "actionTimeoutMs"):
+    # Upper bounds: one attempt holds an executor slot, all attempts hold the run (and a timer).
+    for key, most in (("timeoutMs", MAX_TIMEOUT_MS), ("actionTimeoutMs", MAX_ACTION_TIMEOUT_MS)):
         value = data.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             out.add(f"{path}.{key}", "invalid_value", f"{key} must be a positive integer")
+        elif value > most:
+            out.add(f"{path}.{key}", "timeout_out_of_range", f"{key} must be at most {most} ms")
 
 
 def _check_delay(data: dict[str, Any], path: str, out: Collector) -> None:

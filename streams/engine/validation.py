@@ -5,22 +5,34 @@ Codes: not_an_object, invalid_type, missing_required, invalid_value, unknown_tri
 unknown_timezone, too_many_nodes, duplicate_node_id, unknown_node_type, too_many_conditions,
 delay_out_of_range, invalid_condition, unknown_operator, unknown_edge_source, unknown_edge_target,
 multiple_outgoing_edges, missing_branch, unknown_branch, missing_default_branch, split_percentages, cycle,
-unreachable_node, duplicate_goal_id.
+unreachable_node, duplicate_goal_id, and for the caps of ``limits``: definition_too_large,
+node_data_too_large, too_many_goals, too_many_conditions (trigger, goal, condition node), conditions_too_deep,
+timeout_out_of_range.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Final
 
 from streams.engine.cron import CronError, CronSchedule
+from streams.engine.limits import (
+    MAX_CONDITIONS,
+    MAX_DEFINITION_BYTES,
+    MAX_DELAY_SECONDS,
+    MAX_GOAL_CONDITIONS,
+    MAX_GOALS,
+    MAX_NODE_DATA_BYTES,
+    MAX_NODES,
+    MAX_TRIGGER_CONDITIONS,
+)
 from streams.engine.model import BRANCHING_TYPES, NODE_TYPES, START, TRIGGER_TYPES, branch_of
 from streams.engine.rules import (
-    MAX_CONDITIONS,
-    MAX_DELAY_SECONDS,
     Collector,
     Problem,
     check_condition,
+    check_conditions_capped,
     check_node_data,
     nonempty_str,
     switch_keys,
@@ -29,7 +41,6 @@ from streams.engine.timeutil import zone
 
 __all__ = ["MAX_CONDITIONS", "MAX_DELAY_SECONDS", "MAX_NODES", "Problem", "check_condition", "validate"]
 
-MAX_NODES: Final = 100
 MAX_NODE_ID_LENGTH: Final = 100  # currentNodeId is VARCHAR(100)
 _STATUSES: Final = frozenset({"draft", "active", "paused", "archived"})
 _RE_ENTRY: Final = frozenset({"always", "not_while_active", "once"})
@@ -42,6 +53,14 @@ def validate(definition: Any) -> list[Problem]:
     if not isinstance(definition, dict):
         out.add("$", "not_an_object", "a workflow definition must be a JSON object")
         return out.problems
+    total = json_bytes(definition)
+    if total is None or total > MAX_DEFINITION_BYTES:
+        # Nothing else is looked at: a definition this large costs the API and every worker to validate.
+        got = "nests too deeply to serialize" if total is None else f"is {total} bytes"
+        out.add(
+            "$", "definition_too_large", f"a definition is at most {MAX_DEFINITION_BYTES} bytes; it {got}"
+        )
+        return out.problems
     _check_header(definition, out)
     _check_trigger(definition.get("trigger"), out)
     nodes = _check_nodes(definition.get("nodes", []), out)
@@ -49,6 +68,16 @@ def validate(definition: Any) -> list[Problem]:
     _check_goals(definition.get("goals", []), out)
     _check_settings(definition.get("settings", {}), out)
     return out.problems
+
+
+def json_bytes(value: Any) -> int | None:
+    """Size as compact UTF-8 JSON (what the API receives and the outbox publishes); None when the value
+    nests too deeply to serialize."""
+    try:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):
+        return None
+    return len(text.encode())
 
 
 def _check_header(d: dict[str, Any], out: Collector) -> None:
@@ -95,7 +124,7 @@ def _check_trigger(trigger: Any, out: Collector) -> None:
     if "token" in trigger and trigger["token"] is not None and not isinstance(trigger["token"], str):
         out.add(f"{path}.token", "invalid_type", "token must be a string")
     if trigger.get("conditions") is not None:
-        check_condition(trigger["conditions"], f"{path}.conditions", out)
+        check_conditions_capped(trigger["conditions"], f"{path}.conditions", out, cap=MAX_TRIGGER_CONDITIONS)
 
 
 @dataclass(slots=True)
@@ -132,6 +161,12 @@ def _check_nodes(nodes: Any, out: Collector) -> _Nodes:
         data = node.get("data", {})
         if not isinstance(data, dict):
             out.add(f"{path}.data", "invalid_type", "node data must be an object")
+        elif (size := json_bytes(data)) is None or size > MAX_NODE_DATA_BYTES:
+            out.add(
+                f"{path}.data",
+                "node_data_too_large",
+                f"node data is at most {MAX_NODE_DATA_BYTES} bytes as JSON, got {size}",
+            )
         elif kind in NODE_TYPES:
             check_node_data(kind, data, f"{path}.data", out)
         if node_id is not None:
@@ -256,6 +291,9 @@ def _check_goals(goals: Any, out: Collector) -> None:
     if not isinstance(goals, list):
         out.add("$.goals", "invalid_type", "goals must be a list")
         return
+    if len(goals) > MAX_GOALS:
+        out.add("$.goals", "too_many_goals", f"a workflow has at most {MAX_GOALS} goals, got {len(goals)}")
+        return
     seen: set[str] = set()
     for i, goal in enumerate(goals):
         path = f"$.goals[{i}]"
@@ -277,7 +315,7 @@ def _check_goals(goals: Any, out: Collector) -> None:
             if event is None:
                 out.add(f"{path}.conditions", "missing_required", "a goal needs an event or conditions")
         else:
-            check_condition(conditions, f"{path}.conditions", out)
+            check_conditions_capped(conditions, f"{path}.conditions", out, cap=MAX_GOAL_CONDITIONS)
 
 
 def _check_settings(settings: Any, out: Collector) -> None:
