@@ -19,6 +19,7 @@ from streams.engine.model import (
     branch_of,
 )
 from streams.engine.nodes import HANDLERS
+from streams.engine.redact import redact_data
 from streams.engine.validation import Problem, validate
 
 __all__ = ["compile_definition", "trigger_event_types"]
@@ -92,6 +93,7 @@ def _plan(raw: dict[str, Any]) -> Plan:
         else:
             plan_node.next = target
     for plan_node in nodes.values():
+        plan_node.record_input = redact_data(plan_node.data)
         prepare = HANDLERS[plan_node.type].prepare
         if prepare is not None:
             prepare(plan_node)

@@ -165,6 +165,8 @@ class PlanNode:
     predicate: Predicate | None = None
     getter: Getter | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    # ``data`` with its secrets redacted, for step records: built once per compiled node, not per visit.
+    record_input: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

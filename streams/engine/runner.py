@@ -13,6 +13,7 @@ from streams.engine import event_types as et
 from streams.engine.effects import CancelTimer, EmitRunEvent, ScheduleTimer
 from streams.engine.ids import action_key, run_event_key, step_key, timer_id_for
 from streams.engine.nodes import HANDLERS, Continue, Wait
+from streams.engine.redact import redact_data
 from streams.engine.state import Run
 
 if TYPE_CHECKING:
@@ -73,7 +74,8 @@ def _emit_step(
         # readers order by this. A run never branches in parallel, so a node's records share one seq.
         "seq": sum(run.visits.values()),
         "status": status,
-        "input": node.data,
+        # Redacted: the record is published, stored and served; the executor got the real values.
+        "input": node.record_input if node.record_input is not None else redact_data(node.data),
         "output": output if output is not None else {},
         "errorMessage": error,
         "startedAt": started_at if started_at is not None else ctx.now,
