@@ -1,5 +1,8 @@
 """webhook and slack: the executor makes the HTTP call; the run waits for workflow.action.completed or
-workflow.action.failed, guarded by an action_timeout timer."""
+workflow.action.failed, guarded by an action_timeout timer.
+
+URLs are rendered with every template value percent-encoded and must keep the template's host; a JSON body
+is rendered as data. Headers and bodies go to the executor unredacted: only step records are redacted."""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from typing import TYPE_CHECKING, Final
 
 from streams.engine import event_types as et
 from streams.engine.effects import CallWebhook, SendSlack
-from streams.engine.nodes.base import NodeHandler, Outcome, Wait
-from streams.engine.templating import render
+from streams.engine.nodes.base import Fail, NodeHandler, Outcome, Wait
+from streams.engine.templating import UrlError, json_body, render, render_url, static_host
 
 if TYPE_CHECKING:
     from streams.engine.context import StepContext
@@ -23,15 +26,22 @@ DEFAULT_ACTION_TIMEOUT_MS: Final = 300_000
 
 
 def _prepare(node: PlanNode) -> None:
-    timeout = node.data.get("timeoutMs") or DEFAULT_TIMEOUT_MS
+    data = node.data
+    timeout = data.get("timeoutMs") or DEFAULT_TIMEOUT_MS
     node.config["timeout_ms"] = timeout
-    node.config["action_timeout_ms"] = node.data.get("actionTimeoutMs") or max(
-        DEFAULT_ACTION_TIMEOUT_MS, timeout
-    )
+    node.config["action_timeout_ms"] = data.get("actionTimeoutMs") or max(DEFAULT_ACTION_TIMEOUT_MS, timeout)
+    # Computed once per compiled node: the host a rendered URL must keep, and the body parsed as data.
+    url = data.get("url") if node.type == "webhook" else data.get("webhookUrl")
+    node.config["url_host"] = static_host(url) if isinstance(url, str) else None
+    node.config["body"] = json_body(data.get("body"))
 
 
 def _webhook(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
     data, scope = node.data, ctx.run_scope(run)
+    try:
+        url = render_url(str(data["url"]), scope, host=node.config["url_host"])
+    except UrlError as exc:
+        return Fail(f"url: {exc}")
     ctx.emit(
         CallWebhook(
             ctx.tenant_id,
@@ -39,10 +49,10 @@ def _webhook(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -
             run.run_id,
             node.id,
             key,
-            str(render(data["url"], scope)),
+            url,
             str(data.get("method", "POST")).upper(),
             render(data.get("headers") or {}, scope),
-            render(data.get("body"), scope),
+            render(node.config["body"], scope),
             node.config["timeout_ms"],
         )
     )
@@ -52,6 +62,10 @@ def _webhook(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -
 def _slack(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
     data, scope = node.data, ctx.run_scope(run)
     url, channel = data.get("webhookUrl"), data.get("channel")
+    try:
+        webhook_url = render_url(str(url), scope, host=node.config["url_host"]) if url else None
+    except UrlError as exc:
+        return Fail(f"webhookUrl: {exc}")
     ctx.emit(
         SendSlack(
             ctx.tenant_id,
@@ -59,7 +73,7 @@ def _slack(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> 
             run.run_id,
             node.id,
             key,
-            str(render(url, scope)) if url else None,
+            webhook_url,
             str(channel) if channel else None,
             str(render(data.get("message", data.get("text", "")), scope)),
             render(data.get("blocks"), scope),
