@@ -2,7 +2,10 @@
 
 Nothing is built at import time. Faust carries the parts it is good at: the consumer group and partition
 assignment, the ``contacts`` table's per-partition RocksDB files, changelog recovery and standbys,
-timers and the web server. The hot path is the worker's own: it reads
+timers and the web server. The web server serves health (``/`` and ``/healthz``) and Prometheus metrics
+(``/metrics``) only, on loopback unless ``WORKFLOWS_WORKER_WEB_HOST`` says otherwise: Faust's table views
+(any tenant's contact state by key), router, statistics, graph and performance views are switched off by
+their settings, so they are never mounted. The hot path is the worker's own: it reads
 ``workflows.events`` for the partitions Faust assigned (``streams.reader``) and writes the table's stores and
 changelog in batches (``streams.runtime``): Faust's per-record stream and per-key table writes cost too much
 per event.
@@ -34,7 +37,15 @@ def create_app(
         topic_partitions=settings.events_partitions,
         topic_replication_factor=1,
         web_port=settings.worker_web_port,
-        web_host="127.0.0.1",
+        # web_bind is the listening address (Faust binds every interface by default); web_host only
+        # names this worker in its canonical URL.
+        web_bind=ws.worker_web_host,
+        web_host=ws.worker_web_host,
+        web_tables_enabled=False,
+        web_router_enabled=False,  # no @table_route here: nothing needs another worker's view
+        web_stats_enabled=False,
+        web_graph_enabled=False,
+        web_metrics_enabled=False,
         # Faust's defaults made a restart after SIGKILL wait out a 111 s session; keep failover quick.
         broker_session_timeout=10.0,
         broker_heartbeat_interval=3.0,
@@ -73,6 +84,10 @@ def create_app(
     @app.page("/metrics")
     async def metrics(web: Any, request: Any) -> Any:
         return web.bytes(runtime.metrics.render(), content_type="text/plain")
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return web.json({"status": "ok"})
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]
     async def stop_runtime(app: Any, **_kwargs: Any) -> None:

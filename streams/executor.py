@@ -1,114 +1,54 @@
 """The action executor: ``webhook`` and ``slack`` effects over HTTP; results go back to ``workflows.events``.
 
-Each attempt is bounded by the effect's ``timeoutMs``; failures that may pass (network errors, 408, 429,
-5xx) are retried with exponential backoff and full jitter; the engine's ``action_timeout`` timer bounds all
-attempts together. Responses are read up to a size cap. The SSRF guard refuses URLs whose host resolves to a
-loopback, private, link-local, reserved or cloud-metadata address unless the host or a network containing
-its address is allow-listed (``WORKFLOWS_EXECUTOR_ALLOW_HOSTS``). The guard resolves before connecting, so a
-DNS answer that changes between the check and the connection (rebinding) is not caught: run the worker
-behind an egress proxy where that matters.
+Actions come from the pending action keys of the partition store (``streams.actions``): ``offer`` takes one
+if there is a free slot (at most ``executor_concurrency`` in flight, ``executor_tenant_concurrency`` per
+tenant) and returns at once either way, so a full executor never holds a commit unit; a refused action
+stays pending and is offered again by the sweep.
 
-Results are at-least-once per action key: an effect handed over when the worker crashes before the call
-ends is not retried by a restart; the run's action_timeout timer then fails (or continues) the run.
+Each attempt has one deadline over connect, send and read (the effect's ``timeoutMs``, at most
+``executor_max_timeout_ms``): a server that drips its answer is cut there. Failures that may pass
+(network errors, timeouts, 408, 429, 5xx) are retried with exponential backoff and full jitter; the
+engine's action_timeout timer bounds all attempts together. Responses are read up to a size cap counted
+after decompression. Every call carries ``Idempotency-Key: {runId}:{nodeId}:{visit}``: an action may be
+called again after a restart or a partition move, and receivers drop the repeat by that key.
+
+The SSRF guard (``streams.http.guard``) checks the URL the executor got, which is the rendered one, and the
+transport connects only to addresses the guard validated (``streams.http.transport``). Logs and error
+messages name a URL as ``scheme://host`` and never carry header values.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import random
-import socket
 import time
+import zlib
 from collections.abc import Awaitable, Callable
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Final
 
 import httpx
 import orjson
 
-from streams.engine import CallWebhook, Effect, SendSlack
+from streams.actions import HttpAction
+from streams.engine import CallWebhook
 from streams.engine import event_types as et
+from streams.http.body import ACCEPT_ENCODING, read_capped
+from streams.http.guard import ActionError, Resolver, RetryableError, SsrfGuard, safe_url
+from streams.http.transport import PinnedTransport
 from streams.metrics import Metrics
 from streams.timers import iso
 from streams.worker_settings import WorkerSettings
 
+__all__ = ["ActionError", "ActionExecutor", "SsrfGuard"]
+
 log = logging.getLogger("streams.executor")
 
-_METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
-_RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+_RETRY_STATUS: Final = frozenset({408, 425, 429, 500, 502, 503, 504})
+IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
+_OWN_HEADERS: Final = frozenset({"idempotency-key", "accept-encoding"})  # set by the executor, not the node
 
 Emit = Callable[[list[dict[str, Any]]], Awaitable[None]]
-
-
-class ActionError(Exception):
-    """An action failed for good (the message goes into workflow.action.failed)."""
-
-
-class _RetryableError(Exception):
-    pass
-
-
-def _refused(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return bool(
-        ip.is_loopback
-        or ip.is_private
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-        or ip == ipaddress.ip_address("100.100.100.200")  # Alibaba metadata (carrier-grade NAT range)
-        or ip in ipaddress.ip_network("100.64.0.0/10")
-    )
-
-
-class SsrfGuard:
-    def __init__(self, allow: list[str]) -> None:
-        self._hosts = {a.lower() for a in allow if not _is_network(a)}
-        self._networks = [ipaddress.ip_network(a, strict=False) for a in allow if _is_network(a)]
-
-    async def check(self, url: str) -> None:
-        try:
-            parts = urlsplit(url)
-            port = parts.port
-        except ValueError as exc:  # e.g. a port out of range, a malformed IPv6 literal
-            raise ActionError(f"refused URL: {exc}") from exc
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ActionError(f"refused URL {_safe_url(url)}: only http(s) URLs with a host are allowed")
-        host = parts.hostname.lower()
-        if host in self._hosts:
-            return
-        if host in _METADATA_HOSTS:
-            raise ActionError(f"refused URL {_safe_url(url)}: cloud metadata host")
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise _RetryableError(f"cannot resolve {host}: {exc}") from exc
-        for info in infos:
-            ip = ipaddress.ip_address(info[4][0])
-            if any(ip in net for net in self._networks):
-                continue
-            if _refused(ip):
-                raise ActionError(
-                    f"refused URL {_safe_url(url)}: {host} resolves to a non-public address {ip}"
-                )
-
-
-def _is_network(text: str) -> bool:
-    try:
-        ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return False
-    return True
-
-
-def _safe_url(url: str) -> str:
-    """Scheme, host and path only: query strings and credentials often carry secrets."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}{parts.path}"
 
 
 class ActionExecutor:
@@ -119,42 +59,90 @@ class ActionExecutor:
         emit: Emit,
         metrics: Metrics,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver | None = None,
+        on_free: Callable[[], None] | None = None,
     ) -> None:
         self.ws = ws
         self._emit = emit
         self._metrics = metrics
-        self._guard = SsrfGuard(ws.executor_allow_hosts)
-        self._client = httpx.AsyncClient(transport=transport, follow_redirects=False)
-        self._queue: asyncio.Queue[Effect] = asyncio.Queue(maxsize=10_000)
-        self._tasks: list[asyncio.Task[None]] = []
+        self._guard = SsrfGuard(ws.executor_allow_hosts, ports=ws.executor_allow_ports, resolver=resolver)
+        # An injected transport (tests' MockTransport) never connects: the guard then resolves beforehand.
+        self._pinned = transport is None
+        self._client = httpx.AsyncClient(
+            transport=transport or PinnedTransport(self._guard, max_connections=ws.executor_concurrency),
+            follow_redirects=False,
+            trust_env=False,
+        )
+        self._on_free = on_free
+        self._tasks: dict[str, asyncio.Task[None]] = {}  # idempotency key -> its call
+        self._per_tenant: dict[str, int] = {}
+        self._done: dict[str, float] = {}  # idempotency key -> when its result was produced (monotonic)
+        self._stopped = False
+
+    # -- slots -----------------------------------------------------------------------------------------------
+    def in_flight(self, key: str) -> bool:
+        return key in self._tasks
+
+    def has_room(self) -> bool:
+        return not self._stopped and len(self._tasks) < self.ws.executor_concurrency
+
+    def recently_done(self, key: str, mono: float) -> bool:
+        done = self._done.get(key)
+        return done is not None and mono - done < self.ws.executor_resubmit_s
+
+    def forget_done(self, mono: float) -> None:
+        limit = self.ws.executor_resubmit_s
+        self._done = {k: t for k, t in self._done.items() if mono - t < limit}
+
+    def offer(self, effect: HttpAction) -> bool:
+        """Take the action if a slot is free (True; also when it is already in flight). Never waits."""
+        key = effect.idempotency_key
+        if key in self._tasks:
+            return True
+        tenant = effect.tenant_id
+        if not self.has_room() or self._per_tenant.get(tenant, 0) >= self.ws.executor_tenant_concurrency:
+            return False
+        self._per_tenant[tenant] = self._per_tenant.get(tenant, 0) + 1
+        self._tasks[key] = asyncio.create_task(self._call(effect), name=f"action {key}")
+        return True
 
     async def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._worker()) for _ in range(self.ws.executor_concurrency)]
+        self._stopped = False
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        self._stopped = True
+        tasks = list(self._tasks.values())
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self._client.aclose()
 
-    async def submit(self, effect: Effect) -> None:
-        # A full queue makes the unit wait: backpressure instead of unbounded memory.
-        await self._queue.put(effect)
+    async def _call(self, effect: HttpAction) -> None:
+        key = effect.idempotency_key
+        try:
+            envelope = await self.run(effect)
+            await self._emit([envelope])
+            self._done[key] = time.monotonic()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # The key stays pending: the sweep offers the action again.
+            log.error(
+                "action result could not be produced",
+                extra={"idempotencyKey": key, "error": type(exc).__name__},
+            )
+        finally:
+            del self._tasks[key]
+            left = self._per_tenant[effect.tenant_id] - 1
+            if left:
+                self._per_tenant[effect.tenant_id] = left
+            else:
+                del self._per_tenant[effect.tenant_id]
+            if self._on_free is not None and not self._stopped:
+                self._on_free()
 
-    async def _worker(self) -> None:
-        while True:
-            effect = await self._queue.get()
-            try:
-                envelope = await self.run(effect)
-                await self._emit([envelope])
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception(
-                    "action result could not be produced", extra={"idempotencyKey": effect.idempotency_key}
-                )
-
-    async def run(self, effect: Effect) -> dict[str, Any]:
+    # -- one action ------------------------------------------------------------------------------------------
+    async def run(self, effect: HttpAction) -> dict[str, Any]:
         """Execute with retries; returns the result envelope (completed or failed)."""
         try:
             output = await self._with_retries(effect)
@@ -164,12 +152,12 @@ class ActionExecutor:
         self._metrics.actions.labels("completed").inc()
         return _result(effect, et.ACTION_COMPLETED, {"output": output})
 
-    async def _with_retries(self, effect: Effect) -> dict[str, Any]:
+    async def _with_retries(self, effect: HttpAction) -> dict[str, Any]:
         attempts = self.ws.executor_attempts
         for attempt in range(1, attempts + 1):
             try:
                 return await self._attempt(effect)
-            except _RetryableError as exc:
+            except RetryableError as exc:
                 if attempt == attempts:
                     raise ActionError(f"{exc} (after {attempts} attempts)") from exc
                 cap = min(
@@ -178,9 +166,8 @@ class ActionExecutor:
                 await asyncio.sleep(random.uniform(0, cap))  # noqa: S311 - jitter, not security
         raise AssertionError("unreachable")
 
-    async def _attempt(self, effect: Effect) -> dict[str, Any]:
+    async def _attempt(self, effect: HttpAction) -> dict[str, Any]:
         if isinstance(effect, CallWebhook):
-            await self._guard.check(effect.url)
             headers = {str(k): str(v) for k, v in effect.headers.items()}
             body = effect.body
             content = (
@@ -188,64 +175,59 @@ class ActionExecutor:
             )
             if content is not None and not isinstance(body, str):
                 headers.setdefault("content-type", "application/json")
-            return await self._send(effect.method, effect.url, headers, content, effect.timeout_ms)
-        if isinstance(effect, SendSlack):
-            payload: dict[str, Any] = {"text": effect.message}
-            if effect.blocks is not None:
-                payload["blocks"] = effect.blocks
-            if effect.webhook_url:
-                await self._guard.check(effect.webhook_url)
-                return await self._send(
-                    "POST",
-                    effect.webhook_url,
-                    {"content-type": "application/json"},
-                    orjson.dumps(payload),
-                    effect.timeout_ms,
-                )
-            token = self.ws.slack_bot_token
-            if token is None or not effect.channel:
-                raise ActionError("slack: no webhookUrl, and no channel with a configured bot token")
-            payload["channel"] = effect.channel
-            output = await self._send(
-                "POST",
-                self.ws.slack_api_url,
-                {"content-type": "application/json", "authorization": f"Bearer {token.get_secret_value()}"},
-                orjson.dumps(payload),
-                effect.timeout_ms,
-            )
-            body = output.get("body")
-            if isinstance(body, dict) and body.get("ok") is False:
-                raise ActionError(f"slack API error: {body.get('error')}")
-            return output
-        raise ActionError(f"no executor for {effect.kind}")
+            return await self._send(effect, effect.method, effect.url, headers, content)
+        payload: dict[str, Any] = {"text": effect.message}
+        if effect.blocks is not None:
+            payload["blocks"] = effect.blocks
+        if effect.webhook_url:
+            json_headers = {"content-type": "application/json"}
+            return await self._send(effect, "POST", effect.webhook_url, json_headers, orjson.dumps(payload))
+        token = self.ws.slack_bot_token
+        if token is None or not effect.channel:
+            raise ActionError("slack: no webhookUrl, and no channel with a configured bot token")
+        payload["channel"] = effect.channel
+        output = await self._send(
+            effect,
+            "POST",
+            self.ws.slack_api_url,
+            {"content-type": "application/json", "authorization": f"Bearer {token.get_secret_value()}"},
+            orjson.dumps(payload),
+        )
+        answer = output.get("body")
+        if isinstance(answer, dict) and answer.get("ok") is False:
+            raise ActionError(f"slack API error: {answer.get('error')}")
+        return output
 
     async def _send(
-        self, method: str, url: str, headers: dict[str, str], content: bytes | None, timeout_ms: int
+        self, effect: HttpAction, method: str, url: str, headers: dict[str, str], content: bytes | None
     ) -> dict[str, Any]:
+        if self._pinned:
+            self._guard.check_url(url)  # the transport resolves and validates the addresses
+        else:
+            await self._guard.check(url)
+        headers = {k: v for k, v in headers.items() if k.lower() not in _OWN_HEADERS}
+        headers[IDEMPOTENCY_HEADER] = effect.idempotency_key
+        headers["accept-encoding"] = ACCEPT_ENCODING
+        timeout_ms = min(max(effect.timeout_ms, 1), self.ws.executor_max_timeout_ms)
         cap = self.ws.executor_max_response_bytes
         started = time.perf_counter()
         try:
-            async with self._client.stream(
-                method, url, headers=headers, content=content, timeout=timeout_ms / 1000
-            ) as response:
-                chunks, size, truncated = [], 0, False
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > cap:
-                        truncated = True
-                        chunks.append(chunk[: cap - (size - len(chunk))])
-                        break
-                    chunks.append(chunk)
-        except httpx.TimeoutException as exc:
-            raise _RetryableError(f"{method} {_safe_url(url)} timed out after {timeout_ms} ms") from exc
+            async with asyncio.timeout(timeout_ms / 1000):
+                async with self._client.stream(
+                    method, url, headers=headers, content=content, timeout=timeout_ms / 1000
+                ) as response:
+                    raw, truncated = await read_capped(response, cap)
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise RetryableError(f"{method} {safe_url(url)} timed out after {timeout_ms} ms") from exc
         except httpx.TransportError as exc:
-            raise _RetryableError(f"{method} {_safe_url(url)} failed: {type(exc).__name__}") from exc
+            raise RetryableError(f"{method} {safe_url(url)} failed: {type(exc).__name__}") from exc
+        except zlib.error as exc:  # a corrupt compressed body
+            raise ActionError(f"{method} {safe_url(url)} failed: {type(exc).__name__}") from exc
         status = response.status_code
         if status in _RETRY_STATUS:
-            raise _RetryableError(f"{method} {_safe_url(url)} answered {status}")
+            raise RetryableError(f"{method} {safe_url(url)} answered {status}")
         if status >= 400:
-            raise ActionError(f"{method} {_safe_url(url)} answered {status}")
-        raw = b"".join(chunks)
+            raise ActionError(f"{method} {safe_url(url)} answered {status}")
         body: Any
         try:
             body = orjson.loads(raw) if raw and not truncated else raw.decode(errors="replace")
@@ -259,7 +241,7 @@ class ActionExecutor:
         }
 
 
-def _result(effect: Effect, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+def _result(effect: HttpAction, kind: str, data: dict[str, Any]) -> dict[str, Any]:
     outcome = "completed" if kind == et.ACTION_COMPLETED else "failed"
     return {
         "id": f"action:{effect.idempotency_key}:{outcome}",

@@ -4,13 +4,16 @@
 * ``T|{due ms, 8 bytes big-endian}|{tenantId}|{contactId}|{timerId}`` -> the timer (JSON), so a range scan
   from ``T|`` up to ``T|{now}`` finds exactly the due timers, oldest first;
 * ``K|{workflowId}`` -> the last schedule tick this partition enrolled (JSON);
+* ``A|{tenantId}|{contactId}|{idempotencyKey}`` -> a pending HTTP action (the effect as JSON): written in the
+  commit unit that emits it, deleted in the one that applies its result or where its run stops waiting on
+  it; the executor takes it from the store (``streams.actions``), so it survives a restart or a move;
 * ``P|`` -> the offset of the last ``workflows.events`` record applied to this partition, written in the
   same write batch (and changelog) as the states it produced: where `streams.reader` resumes reading
   the partition.
 
 State and timers live in one table on purpose: a commit unit's changelog records for one partition go to
-one changelog partition in order (timers before state), so a state that waits on a timer never reaches
-Kafka without that timer.
+one changelog partition in order (timers and actions before state), so a state that waits on a timer or an
+action never reaches Kafka without that key.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from typing import Final
 STATE_PREFIX: Final = b"S|"
 TIMER_PREFIX: Final = b"T|"
 SCHEDULE_PREFIX: Final = b"K|"
+ACTION_PREFIX: Final = b"A|"
 POSITION_KEY: Final = b"P|"
-_PREFIX_END: Final = {STATE_PREFIX: b"S}", TIMER_PREFIX: b"T}", SCHEDULE_PREFIX: b"K}"}
+_PREFIX_END: Final = {STATE_PREFIX: b"S}", TIMER_PREFIX: b"T}", SCHEDULE_PREFIX: b"K}", ACTION_PREFIX: b"A}"}
 
 
 def state_key(tenant_id: str, contact_id: str) -> bytes:
@@ -35,6 +39,10 @@ def timer_key(due_ms: int, tenant_id: str, contact_id: str, timer_id: str) -> by
 def timers_due_until(now_ms: int) -> bytes:
     """Exclusive upper bound of the keys due at or before ``now_ms``."""
     return TIMER_PREFIX + _due(now_ms + 1)
+
+
+def action_key(tenant_id: str, contact_id: str, idempotency_key: str) -> bytes:
+    return ACTION_PREFIX + f"{tenant_id}|{contact_id}|{idempotency_key}".encode()
 
 
 def schedule_key(workflow_id: str) -> bytes:

@@ -56,6 +56,11 @@ class Metrics:
             registry=r,
         )
         self.actions = Counter("workflows_actions", "HTTP actions by outcome", ["outcome"], registry=r)
+        self.actions_pending = Gauge(
+            "workflows_actions_pending",
+            "Pending HTTP action keys of owned partitions (last sweep)",
+            registry=r,
+        )
         self.stale = Counter("workflows_stale_runs_detected", "Stale runs reported for failing", registry=r)
 
     def render(self) -> bytes:

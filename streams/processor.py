@@ -6,7 +6,13 @@ then changelog, then the RocksDB write batch) and the unit tests run it against 
 Within a unit a contact's state is decoded once, stepped through all its events in record order, and
 encoded once. A record that cannot be decoded, an envelope that fails validation, an event whose contact
 does not hash to the record's partition, and an event whose processing raises go to the dead-letter topic
-with the reason, the original headers and bytes; everything else in the unit proceeds.
+with the reason, the original headers and bytes; everything else in the unit proceeds. So does an event
+whose new state stays over the record budget after ``fit_state`` trimmed it, or one of whose outputs is over
+it: its contact keeps the previous state, and none of its effects go out.
+
+An erase request's new state is written as a tombstone (the key deleted, in the changelog too). The pending
+action keys (``A|``) of a contact follow what its runs wait on: written with the state that waits on them,
+deleted with the state that no longer does.
 """
 
 from __future__ import annotations
@@ -18,9 +24,21 @@ from typing import Any, Final
 
 import orjson
 
-from streams.engine import ContactState, DefinitionIndex, Effect, EngineError, Event, Transition, step
+from streams.actions import HttpAction, encode_action, waited_actions
+from streams.engine import (
+    CallWebhook,
+    ContactState,
+    DefinitionIndex,
+    Effect,
+    EngineError,
+    Event,
+    SendSlack,
+    Transition,
+    fit_state,
+    step,
+)
 from streams.engine import event_types as et
-from streams.keys import state_key, timer_key
+from streams.keys import action_key, state_key, timer_key
 from streams.sink import Headers, OutRecord
 from streams.store import PartitionStore
 from workflows.wire import decode_events, out_headers, partition_for
@@ -44,12 +62,13 @@ class InRecord:
 @dataclass(slots=True)
 class UnitResult:
     outputs: list[OutRecord] = field(default_factory=list)  # workflows.out and the DLQ
-    # Per partition: timer and schedule keys first, state keys last (the changelog order).
+    # Per partition: timer, action and schedule keys first, state keys last (the changelog order).
     timer_changes: dict[int, dict[bytes, bytes | None]] = field(default_factory=dict)
     state_changes: dict[int, dict[bytes, bytes | None]] = field(default_factory=dict)
-    actions: list[Effect] = field(default_factory=list)
+    actions: list[HttpAction] = field(default_factory=list)  # new pending actions, keys written
     events: int = 0
     dead: int = 0
+    oversized: int = 0  # states over the budget at the unit's end, not written
     run_events: dict[str, int] = field(default_factory=dict)
     step_seconds: float = 0.0
     produced_at_ms: list[int] = field(default_factory=list)
@@ -76,6 +95,7 @@ class Processor:
         partitions: int,
         out_partitions: int,
         stale_overdue_ms: int,
+        max_record_bytes: int = 900 * 1024,
     ) -> None:
         self.store = store
         self.definitions = definitions
@@ -85,11 +105,11 @@ class Processor:
         self.partitions = partitions
         self.out_partitions = out_partitions
         self.stale_overdue_ms = stale_overdue_ms
+        self.max_record_bytes = max_record_bytes
 
     def process(self, records: Sequence[InRecord], now: int) -> UnitResult:
         result = UnitResult()
-        cache: dict[bytes, ContactState] = {}
-        dirty: dict[bytes, int] = {}
+        unit = _Unit()
         homes: dict[str, int] = {}  # contact -> the partition its id hashes to
         started = time.perf_counter()
         for record in records:
@@ -121,21 +141,47 @@ class Processor:
                         f"contact {event.contact_id!r} belongs to another partition than {record.partition}",
                     )
                     continue
-                self._apply(result, record, raw, event, now, cache, dirty)
-        for key, partition in dirty.items():
-            result.state_changes.setdefault(partition, {})[key] = orjson.dumps(cache[key].to_dict())
+                self._apply(result, record, raw, event, now, unit)
+        self._finish(result, unit)
         result.step_seconds = time.perf_counter() - started
         return result
 
+    def _finish(self, result: UnitResult, unit: _Unit) -> None:
+        """Encode each changed state once; write or delete its pending action keys (streams.actions)."""
+        for key, partition in unit.dirty.items():
+            state = unit.cache[key]
+            erased = key in unit.erased
+            encoded = None
+            if not erased:
+                # Measured per event only near the budget: the final encode is the check that binds.
+                encoded = self._encoded(state)
+                if encoded is None:
+                    state = fit_state(state, max_bytes=self.max_record_bytes, size=_size)
+                    encoded = self._encoded(state)
+                if encoded is None:
+                    result.oversized += 1  # never write a record Kafka refuses; the stored state stays
+                    continue
+            result.state_changes.setdefault(partition, {})[key] = encoded
+            before = unit.loaded_waits.get(key, frozenset())
+            after = frozenset() if erased else waited_actions(state)
+            if before == after:
+                continue
+            changes = result.timer_changes.setdefault(partition, {})
+            for gone in before - after:
+                changes[action_key(state.tenant_id, state.contact_id, gone)] = None
+            emitted = unit.actions.get(key, {})
+            for new in after - before:
+                effect = emitted.get(new)
+                if effect is not None:
+                    changes[action_key(state.tenant_id, state.contact_id, new)] = encode_action(effect)
+                    result.actions.append(effect)
+
+    def _encoded(self, state: ContactState) -> bytes | None:
+        value = orjson.dumps(state.to_dict())
+        return value if len(value) <= self.max_record_bytes else None
+
     def _apply(
-        self,
-        result: UnitResult,
-        record: InRecord,
-        raw: Any,
-        event: Event,
-        now: int,
-        cache: dict[bytes, ContactState],
-        dirty: dict[bytes, int],
+        self, result: UnitResult, record: InRecord, raw: Any, event: Event, now: int, unit: _Unit
     ) -> None:
         partition = record.partition
         key = state_key(event.tenant_id, event.contact_id)
@@ -147,7 +193,7 @@ class Processor:
                 result.timer_changes.setdefault(partition, {})[tkey] = None
                 result.timer_lateness_ms.append(now - due)
         try:
-            state = cache.get(key)
+            state = unit.cache.get(key)
             if state is None:
                 stored = self.store.get(partition, key)
                 state = (
@@ -155,28 +201,71 @@ class Processor:
                     if stored is not None
                     else ContactState.empty(event.tenant_id, event.contact_id)
                 )
+                unit.cache[key] = state
+                unit.loaded_waits[key] = waited_actions(state)
+                unit.size[key] = len(stored or b"")
             if event.type == STALE_CHECK:
                 transition = fail_stale(
                     state, event, definitions=self.definitions, now=now, overdue_ms=self.stale_overdue_ms
                 )
             else:
                 transition = step(state, event, definitions=self.definitions, now=now)
+            new_state = transition.state
+            erase = event.type == et.CONTACT_ERASE_REQUESTED
+            if new_state is not state and not erase:
+                new_state = self._within_budget(unit, key, new_state, len(record.value or b""))
+        except _TooLargeError as exc:
+            self._dead(result, record, orjson.dumps(raw), str(exc))  # the previous state stays
+            return
         except Exception as exc:  # one event must never stop the partition
             self._dead(result, record, orjson.dumps(raw), f"processing raised {type(exc).__name__}: {exc}")
             return
-        if transition.state is not state:
-            cache[key] = transition.state
-            dirty[key] = partition
-        elif key not in cache:
-            cache[key] = state
+        staged = _Staged()
         for effect in transition.effects:
-            self._route(result, partition, effect)
+            self._route(staged, partition, effect)
+        too_large = next((o for o in staged.outputs if len(o.value or b"") > self.max_record_bytes), None)
+        if too_large is not None:
+            size = len(too_large.value or b"")
+            self._dead(result, record, orjson.dumps(raw), f"output record too large: {size} bytes")
+            return
+        if new_state is not state:
+            unit.cache[key] = new_state
+            unit.dirty[key] = partition
+            if erase:
+                unit.erased.add(key)
+            else:
+                unit.erased.discard(key)
+        result.outputs.extend(staged.outputs)
+        if staged.timers:
+            result.timer_changes.setdefault(partition, {}).update(staged.timers)
+        for name in staged.run_events:
+            result.run_events[name] = result.run_events.get(name, 0) + 1
+        if staged.actions:
+            unit.actions.setdefault(key, {}).update({a.idempotency_key: a for a in staged.actions})
 
-    def _route(self, result: UnitResult, partition: int, effect: Effect) -> None:
+    def _within_budget(self, unit: _Unit, key: bytes, state: ContactState, grew_by: int) -> ContactState:
+        """The state, trimmed if it outgrew the record budget; _TooLargeError if trimming is not enough.
+
+        Encoding a state per event costs, so it is measured only once its last known size plus what the
+        unit's records could have added comes near the budget (the unit's final encode checks again)."""
+        estimate = unit.size.get(key, 0) + grew_by + _GROWTH_SLACK
+        unit.size[key] = estimate
+        if estimate <= self.max_record_bytes // 2:
+            return state
+        fitted = fit_state(state, max_bytes=self.max_record_bytes, size=_size)
+        measured = _size(fitted)
+        if measured > self.max_record_bytes:
+            raise _TooLargeError(
+                f"contact state too large: {measured} bytes after trimming (budget {self.max_record_bytes})"
+            )
+        unit.size[key] = measured
+        return fitted
+
+    def _route(self, staged: _Staged, partition: int, effect: Effect) -> None:
         route = effect.route
         if route == "nats":
             subject = effect.subject or effect.kind
-            result.outputs.append(
+            staged.outputs.append(
                 OutRecord(
                     self.out_topic,
                     # workflows.out is partitioned like workflows.events: same count, same partition.
@@ -189,13 +278,11 @@ class Processor:
                 )
             )
             if effect.kind == "run_event" and effect.subject != et.NODE_EXECUTED:
-                name = (effect.subject or "").removeprefix("workflow.run.")
-                result.run_events[name] = result.run_events.get(name, 0) + 1
+                staged.run_events.append((effect.subject or "").removeprefix("workflow.run."))
         elif route == "timer":
-            timers = result.timer_changes.setdefault(partition, {})
             tkey = timer_key(effect.due_at, effect.tenant_id, effect.contact_id, effect.timer_id)  # type: ignore[union-attr]
             if effect.kind == "schedule_timer":
-                timers[tkey] = orjson.dumps(
+                staged.timers[tkey] = orjson.dumps(
                     {
                         "tenantId": effect.tenant_id,
                         "contactId": effect.contact_id,
@@ -206,9 +293,9 @@ class Processor:
                     }
                 )
             else:
-                timers[tkey] = None
-        else:
-            result.actions.append(effect)
+                staged.timers[tkey] = None
+        elif isinstance(effect, CallWebhook | SendSlack):
+            staged.actions.append(effect)
 
     def _dead(self, result: UnitResult, record: InRecord, value: bytes | None, reason: str) -> None:
         result.dead += 1
@@ -218,6 +305,40 @@ class Processor:
             (DLQ_SOURCE_HEADER, f"{self.source_topic}:{record.partition}:{record.offset}".encode()),
         ]
         result.outputs.append(OutRecord(self.dlq_topic, 0, record.key, value, headers))
+
+
+# What one event may add to a state beyond its record's bytes (ids, timestamps, step bookkeeping).
+_GROWTH_SLACK: Final = 4096
+
+
+def _size(state: ContactState) -> int:
+    return len(orjson.dumps(state.to_dict()))
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class _Unit:
+    """Per-contact bookkeeping of one unit, keyed by state key."""
+
+    cache: dict[bytes, ContactState] = field(default_factory=dict)
+    dirty: dict[bytes, int] = field(default_factory=dict)
+    erased: set[bytes] = field(default_factory=set)
+    loaded_waits: dict[bytes, frozenset[str]] = field(default_factory=dict)
+    size: dict[bytes, int] = field(default_factory=dict)  # last known encoded size, or an upper estimate
+    actions: dict[bytes, dict[str, HttpAction]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Staged:
+    """One event's effects, kept apart until the event is known to fit."""
+
+    outputs: list[OutRecord] = field(default_factory=list)
+    timers: dict[bytes, bytes | None] = field(default_factory=dict)
+    actions: list[HttpAction] = field(default_factory=list)
+    run_events: list[str] = field(default_factory=list)
 
 
 def stale_reason(run: Any, now: int, overdue_ms: int) -> str | None:

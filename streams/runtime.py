@@ -3,10 +3,17 @@
 Durability order of a commit unit (records of one fetch from ``workflows.events``, see ``streams.reader``):
 
 1. outputs (``workflows.out``, DLQ) are produced and acknowledged;
-2. the changelog records (timer keys first, then states) are produced and acknowledged;
+2. the changelog records (timer and pending-action keys first, then states) are produced and acknowledged;
 3. the RocksDB write batch of each partition is applied with the changelog offset it reached and the
    partition's position (``P|``, the last record applied);
-4. HTTP actions are handed to the executor.
+4. the unit's new HTTP actions are offered to the executor, which takes them only if it has a free slot
+   and never makes the unit wait. An action it does not take stays pending as its ``A|`` key (written in
+   step 2) and is offered again by the sweep in the pump tick: when a slot frees, when partitions are
+   assigned (so a call pending when a worker stopped is made after the restart), and periodically.
+
+A record Kafka refuses as too large is never retried: the processor keeps states and outputs under
+``WORKFLOWS_WORKER_MAX_RECORD_BYTES`` (dead-lettering the event that would exceed it), and a record refused
+anyway is dead-lettered (an output) or left out of the local write (a changelog record) with an error log.
 
 Units and pump ticks hold one lock, so the stores have one writer at a time. A crash anywhere re-reads the
 unit from the stored positions. Contacts whose state reached the changelog had all their outputs
@@ -23,15 +30,16 @@ import logging
 import time
 from typing import Any
 
-import orjson
+from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 
+from streams.actions import decode_action, pending_actions
 from streams.definitions import DefinitionFeed
-from streams.engine import event_types as et
 from streams.executor import ActionExecutor
 from streams.keys import POSITION_KEY
 from streams.metrics import Metrics
-from streams.processor import InRecord, Processor, UnitResult
+from streams.processor import DLQ_REASON_HEADER, InRecord, Processor, UnitResult
 from streams.reader import EventReader
+from streams.runlog import log_effect, run_log
 from streams.sink import KafkaSink, OutRecord
 from streams.stale import scan_stale
 from streams.store import PartitionStore
@@ -41,7 +49,8 @@ from workflows.settings import Settings
 from workflows.wire import partition_for
 
 log = logging.getLogger("streams.worker")
-run_log = logging.getLogger("streams.runs")
+
+_TOO_LARGE = (MessageSizeTooLargeError, RecordTooLargeError, RecordListTooLargeError)
 
 
 def now_ms() -> int:
@@ -55,7 +64,12 @@ class WorkerRuntime:
         self.metrics = Metrics()
         self.feed = DefinitionFeed()
         self.sink = KafkaSink(settings.kafka_bootstrap_servers, client_id=f"{settings.worker_id}-sink")
-        self.executor = ActionExecutor(ws, emit=self.emit_events, metrics=self.metrics)
+        self.executor = ActionExecutor(
+            ws, emit=self.emit_events, metrics=self.metrics, on_free=self._want_sweep
+        )
+        self._sweep_wanted = True
+        self._swept_at = 0.0
+        self._swept_owned: set[int] = set()
         self.app: Any = None
         self.store: PartitionStore | None = None
         self.changelog_topic = ""
@@ -96,6 +110,7 @@ class WorkerRuntime:
             partitions=await self.sink.partition_count(s.events_topic),
             out_partitions=await self.sink.partition_count(s.out_topic),
             stale_overdue_ms=self.ws.stale_overdue_ms,
+            max_record_bytes=self.ws.worker_max_record_bytes,
         )
         await self.executor.start()
         self.reader = EventReader(
@@ -151,7 +166,8 @@ class WorkerRuntime:
         await self._send(result.outputs)
         await self._persist({p: result.changes(p) for p in result.partitions()})
         for action in result.actions:
-            await self.executor.submit(action)
+            if not self.executor.offer(action):
+                self._sweep_wanted = True  # it stays pending in the store
         self._observe(result, records, now, started)
         return result
 
@@ -161,24 +177,80 @@ class WorkerRuntime:
         if not changes:
             return
         topic = self.changelog_topic
-        offsets = await self._send(
+        offsets, refused = await self._deliver(
             [OutRecord(topic, p, key, value) for p, items in changes.items() for key, value in items.items()]
         )
+        for record in refused:
+            # Kafka will not take it, so the local store does not either: a restart from an empty folder
+            # reaches the same state. The processor's budget makes this the broker's limit below ours.
+            changes[record.partition].pop(record.key or b"", None)
+            log.error(
+                "changelog record refused as too large, not stored",
+                extra={"partition": record.partition, "bytes": len(record.value or b"")},
+            )
         for partition, items in changes.items():
             self.store.write(partition, items, offsets.get((topic, partition)))
 
     async def _send(self, records: list[OutRecord]) -> dict[tuple[str, int], int]:
-        """Deliver or keep trying: the unit must not count as done (or be dropped) before its records are out.
+        """Deliver; a record refused as too large is dead-lettered (reason and headers, no value)."""
+        offsets, refused = await self._deliver(records)
+        if refused:
+            dlq = self.settings.events_dlq_topic
+            for record in refused:
+                log.error(
+                    "record refused as too large, dead-lettered",
+                    extra={"topic": record.topic, "bytes": len(record.value or b"")},
+                )
+            notes = [
+                OutRecord(
+                    dlq,
+                    0,
+                    r.key,
+                    None,
+                    [
+                        *r.headers,
+                        (
+                            DLQ_REASON_HEADER,
+                            f"{r.topic}: record of {len(r.value or b'')} bytes refused "
+                            "by Kafka as too large".encode(),
+                        ),
+                    ],
+                )
+                for r in refused
+                if r.topic != dlq
+            ]
+            self.metrics.dead.inc(len(refused))
+            if notes:
+                await self._deliver(notes)
+        return offsets
 
-        Re-sending a whole group after a partial failure duplicates some records; their idempotency keys
-        (outputs) and last-write-wins keys (changelog) absorb that.
+    async def _deliver(self, records: list[OutRecord]) -> tuple[dict[tuple[str, int], int], list[OutRecord]]:
+        """Deliver or keep trying, except records Kafka refuses as too large: those are returned.
+
+        The unit must not count as done (or be dropped) before its records are out. Re-sending a whole
+        group after a partial failure duplicates some records; their idempotency keys (outputs) and
+        last-write-wins keys (changelog) absorb that.
         """
         delay = 0.5
         while True:
             try:
-                return await self.sink.send_all(records)
+                return await self.sink.send_all(records), []
             except asyncio.CancelledError:
                 raise
+            except _TOO_LARGE as exc:
+                if len(records) <= 1:
+                    return {}, list(records)
+                log.warning(
+                    "a record was refused as too large; sending one by one", extra={"error": repr(exc)}
+                )
+                offsets: dict[tuple[str, int], int] = {}
+                refused: list[OutRecord] = []
+                for record in records:
+                    sent, gone = await self._deliver([record])
+                    for tp, offset in sent.items():
+                        offsets[tp] = max(offset, offsets.get(tp, -1))
+                    refused.extend(gone)
+                return offsets, refused
             except Exception as exc:
                 log.error("produce failed, retrying", extra={"error": repr(exc)[:300], "retryInS": delay})
                 await asyncio.sleep(delay)
@@ -203,7 +275,7 @@ class WorkerRuntime:
         if run_log.isEnabledFor(logging.INFO):
             for record in result.outputs:
                 if record.topic == self.settings.out_topic:
-                    _log_effect(record)
+                    log_effect(record)
 
     # -- producing events (executor results, pump, detector) -----------------------------------------------
     async def emit_events(self, envelopes: list[dict[str, Any]]) -> None:
@@ -240,10 +312,41 @@ class WorkerRuntime:
             await self._send(result.records)
             if result.schedule_changes:
                 await self._persist(result.schedule_changes)
+            self._sweep(owned)
         m = self.metrics
         m.timers_fired.inc(result.fired)
         m.timers_due.set(result.due)
         m.timers_overdue.set(result.max_overdue_ms / 1000)
+
+    def _want_sweep(self) -> None:
+        self._sweep_wanted = True
+
+    def _sweep(self, owned: set[int]) -> None:
+        """Offer the pending actions of the owned partitions that are neither in flight nor recently done."""
+        mono = time.monotonic()
+        if not (
+            self._sweep_wanted
+            or owned != self._swept_owned
+            or mono - self._swept_at >= self.ws.executor_sweep_s
+        ):
+            return
+        assert self.store is not None
+        executor = self.executor
+        self._sweep_wanted = False  # a slot freed during the scan asks again
+        self._swept_owned, self._swept_at = set(owned), mono
+        executor.forget_done(mono)
+        pending = 0
+        for key, value in pending_actions(self.store, owned):
+            pending += 1
+            if executor.in_flight(key) or executor.recently_done(key, mono) or not executor.has_room():
+                continue  # a full executor still counts what is pending
+            try:
+                effect = decode_action(value)
+            except (ValueError, KeyError, TypeError) as exc:
+                log.error("undecodable pending action skipped", extra={"error": repr(exc)[:300]})
+                continue
+            executor.offer(effect)  # its tenant may be full: offered again when one of its calls ends
+        self.metrics.actions_pending.set(pending)
 
     async def stale_scan(self) -> None:
         await self.start()
@@ -275,39 +378,3 @@ class WorkerRuntime:
         for partition, (position, highwater) in self.reader.positions(self.owned_partitions()).items():
             if highwater is not None:
                 gauge.labels(str(partition)).set(max(0, highwater - position))
-
-
-_RUN_TAGS = {
-    et.RUN_GOAL_REACHED: "[GOAL]",
-    et.NODE_EXECUTED: "[NODE]",
-}
-
-
-def _log_effect(record: OutRecord) -> None:
-    """The spec's [RUN]/[NODE]/[GOAL] lines: ids and statuses only (no inputs, outputs or bodies)."""
-    subject = next((v.decode() for k, v in record.headers if k == "subject"), "")
-    if not subject.startswith("workflow."):
-        return
-    tag = _RUN_TAGS.get(subject, "[RUN]")
-    if tag == "[NODE]" and not run_log.isEnabledFor(logging.DEBUG):
-        return  # one line per node at INFO would dominate the worker's CPU at volume
-    effect = orjson.loads(record.value or b"{}")
-    run = effect.get("run") or {}
-    step = effect.get("step") or {}
-    extra = {
-        "tenantId": effect.get("tenantId"),
-        "contactId": effect.get("contactId"),
-        "runId": effect.get("runId"),
-        "workflowId": run.get("workflowId"),
-        "workflowVersion": run.get("workflowVersion"),
-        "idempotencyKey": effect.get("idempotencyKey"),
-        "triggerEventId": (run.get("triggerEvent") or {}).get("id"),
-        "status": step.get("status") or run.get("status"),
-    }
-    if step:
-        extra.update(nodeId=step.get("nodeId"), nodeType=step.get("nodeType"))
-    error = step.get("errorMessage") or run.get("errorMessage")
-    if error:
-        extra["error"] = str(error)[:300]
-    level = logging.DEBUG if tag == "[NODE]" else logging.INFO
-    run_log.log(level, f"{tag} {subject.removeprefix('workflow.')}", extra=extra)

@@ -18,6 +18,14 @@ class WorkerSettings(BaseSettings):
     worker_batch_records: int = Field(default=2000, ge=1)
     worker_fetch_wait_ms: int = Field(default=100, ge=1)
 
+    # The web server (health and Prometheus metrics only) listens on loopback unless configured.
+    worker_web_host: str = "127.0.0.1"
+
+    # Largest record the worker produces (a contact's state, an output): below the broker's default
+    # message.max.bytes (1 MiB), so an oversized state or output is dead-lettered before Kafka refuses it.
+    # A contact's state over this budget is trimmed first (streams.engine.fit_state).
+    worker_max_record_bytes: int = Field(default=900 * 1024, ge=16 * 1024, le=1024 * 1024)
+
     # Timer pump: one scan of the due keys per tick; a fired timer not yet consumed is fired again only
     # after `refire` (the TimerFired record was lost or the partition moved): the engine drops duplicates.
     timer_tick_s: float = Field(default=0.25, gt=0)
@@ -31,11 +39,22 @@ class WorkerSettings(BaseSettings):
 
     # Action executor (webhook, slack).
     executor_concurrency: int = Field(default=32, ge=1)
+    # One tenant takes at most this many of the slots: a slow receiver of one tenant leaves room for others.
+    executor_tenant_concurrency: int = Field(default=8, ge=1)
+    # Upper bound of one attempt (connect, send and read together), whatever the node's timeoutMs says.
+    executor_max_timeout_ms: int = Field(default=60_000, ge=100)
+    # A pending action whose result was produced is not resubmitted before this (the result is on its way
+    # through workflows.events); after it, it is called again (receivers drop repeats by Idempotency-Key).
+    executor_resubmit_s: float = Field(default=60.0, gt=0)
+    # Pending action keys are scanned at least this often (also when a slot frees or partitions move).
+    executor_sweep_s: float = Field(default=5.0, gt=0)
     executor_attempts: int = Field(default=4, ge=1)
     executor_backoff_base_s: float = Field(default=0.5, gt=0)
     executor_backoff_max_s: float = Field(default=30.0, gt=0)
     executor_max_response_bytes: int = Field(default=256 * 1024, ge=1)
     # Hosts or CIDRs that may be private/loopback (the SSRF guard refuses those otherwise).
     executor_allow_hosts: list[str] = Field(default_factory=list)
+    # Ports besides 80 and 443 that actions may call.
+    executor_allow_ports: list[int] = Field(default_factory=list)
     slack_api_url: str = "https://slack.com/api/chat.postMessage"
     slack_bot_token: SecretStr | None = None
