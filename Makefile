@@ -5,6 +5,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# The development secret and loopback webhook targets are refused in production mode (the default of
+# every process): `make run` and `make test` are development, unless WORKFLOWS_ENV says otherwise.
+WORKFLOWS_ENV ?= development
+export WORKFLOWS_ENV
+
 .PHONY: install run test lint services-up services-down bench
 
 $(STAMP): pyproject.toml

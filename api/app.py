@@ -19,11 +19,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import health, metrics
 from api.background import BackgroundTasks
+from api.body_limit import BodyLimitMiddleware
 from api.config import ApiSettings
 from api.db.engine import create_engine
 from api.db.session import session_factory
 from api.errors import ApiError
+from api.hooks import access_log
 from api.hooks.endpoints import router as hooks_router
+from api.hooks.rotation import router as rotation_router
 from api.runs.endpoints import router as runs_router
 from api.workflow.endpoints import router as workflows_router
 from workflows.settings import Settings
@@ -38,6 +41,9 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_engine(settings)
         app.state.sessions = session_factory(app.state.engine)
+        app.state.readiness = health.build_readiness(
+            settings, engine=app.state.engine, cache_s=options.readyz_cache_s
+        )
         app.state.outbox_wakeup = asyncio.Event()
         tasks = BackgroundTasks(settings, options, engine=app.state.engine, wakeup=app.state.outbox_wakeup)
         app.state.background = tasks
@@ -46,6 +52,7 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
             yield
         finally:
             await tasks.stop()
+            await app.state.readiness.aclose()
             await app.state.engine.dispose()
 
     app = FastAPI(
@@ -66,7 +73,10 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
     app.include_router(workflows_router)
     app.include_router(runs_router)
     app.include_router(hooks_router)
+    app.include_router(rotation_router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=options.api_max_body_bytes)
     app.middleware("http")(metrics.observe)
+    access_log.install()
     _install_error_handlers(app)
     return app
 
@@ -86,7 +96,7 @@ def _error(status: int, code: str, message: str, details: object = None) -> JSON
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status_code)
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers())
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -98,9 +108,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
-            exc.status_code, "http_error"
-        )
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            401: "unauthorized",
+            413: "payload_too_large",
+        }.get(exc.status_code, "http_error")
         return _error(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(IntegrityError)

@@ -26,3 +26,13 @@ class ApiSettings(BaseSettings):
 
     # Simulations run the engine in the request; bound the work one request may ask for.
     simulate_max_events: int = Field(default=200, ge=1)
+
+    # Request bodies larger than this are refused with 413 while they stream in (Content-Length or chunked).
+    api_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    # Webhook triggers: a token bucket per token (sustained calls per second, and the burst it allows).
+    webhook_rate_per_s: float = Field(default=10.0, gt=0)
+    webhook_burst: int = Field(default=20, ge=1)
+
+    # /readyz probes Kafka, PostgreSQL and NATS at most once per this many seconds, whatever the request rate.
+    readyz_cache_s: float = Field(default=5.0, ge=0.1)

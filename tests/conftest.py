@@ -7,6 +7,10 @@ import os
 
 import pytest
 
+# The tests run with the published development secret and loopback webhook targets, which production mode
+# refuses. Set here, at import, so every process a test starts (CLI, e2e stacks) inherits it.
+os.environ.setdefault("WORKFLOWS_ENV", "development")
+
 from workflows.probes import probe_all
 from workflows.settings import Settings
 

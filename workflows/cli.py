@@ -31,6 +31,28 @@ def _settings() -> Settings:
     return Settings()
 
 
+def _safe_settings(command: str, *, development_only: bool = False) -> Settings:
+    """Settings for a command that starts a process or mints a credential: production mode refuses unsafe
+    ones here, before anything starts, naming each problem and the variable that fixes it."""
+    from streams.worker_settings import WorkerSettings
+    from workflows import production
+
+    settings = _settings()
+    allow_hosts = WorkerSettings().executor_allow_hosts
+    problems = production.production_problems(settings, executor_allow_hosts=allow_hosts)
+    if development_only:
+        problems = production.development_only(settings, f"`workflows {command}`") + problems
+    if problems:
+        lines = [
+            f"error: refusing to run `workflows {command}` in production mode (WORKFLOWS_ENV=production):"
+        ]
+        lines += [f"  - {problem}" for problem in problems]
+        lines.append("On a development machine, set WORKFLOWS_ENV=development.")
+        typer.echo("\n".join(lines), err=True)
+        raise typer.Exit(1)
+    return settings
+
+
 @services_app.command("up")
 def services_up() -> None:
     """Start Kafka, PostgreSQL and NATS (reusing any that already run) and wait until healthy."""
@@ -127,7 +149,8 @@ def token(
     """Mint a development JWT for a tenant, signed with WORKFLOWS_JWT_SECRET."""
     from api.auth import mint_token
 
-    typer.echo(mint_token(_settings(), tenant_id=tenant, user_id=user, ttl_seconds=ttl))
+    settings = _safe_settings("token", development_only=True)
+    typer.echo(mint_token(settings, tenant_id=tenant, user_id=user, ttl_seconds=ttl))
 
 
 @app.command()
@@ -135,7 +158,7 @@ def api() -> None:
     """Run the FastAPI sidecar."""
     from api.main import serve
 
-    serve(_settings())
+    serve(_safe_settings("api"))
 
 
 @app.command()
@@ -143,7 +166,7 @@ def worker() -> None:
     """Run a streams worker (joins the consumer group; run several to share partitions)."""
     from streams.main import run_worker
 
-    run_worker(_settings())
+    run_worker(_safe_settings("worker"))
 
 
 @app.command()
@@ -151,7 +174,7 @@ def bridge() -> None:
     """Run the NATS JetStream <-> Kafka bridge."""
     from bridge.main import run_bridge
 
-    run_bridge(_settings())
+    run_bridge(_safe_settings("bridge"))
 
 
 @app.command()
@@ -161,7 +184,8 @@ def run(
     """Run the whole product: services up, migrations, bridge + worker(s) + API, until Ctrl-C."""
     from workflows.stack import run_stack
 
-    sys.exit(run_stack(_settings(), workers=workers, console=console, cwd=Path.cwd()))
+    settings = _safe_settings("run")
+    sys.exit(run_stack(settings, workers=workers, console=console, cwd=Path.cwd()))
 
 
 @app.command()

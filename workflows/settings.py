@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Published in this repository for development and tests: production mode refuses to start with it.
+DEVELOPMENT_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"  # noqa: S105
 
 
 def _default_services_home() -> Path:
@@ -25,6 +29,10 @@ class Settings(BaseSettings):
     """Every knob of every process. Defaults match `workflows services up` on 127.0.0.1."""
 
     model_config = SettingsConfigDict(env_prefix="WORKFLOWS_", extra="ignore")
+
+    # `production` unless told otherwise: every process then refuses the unsafe settings listed by
+    # `workflows.production.production_problems` (the development secret, loopback executor targets...).
+    env: Literal["production", "development"] = "production"
 
     # Kafka
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
@@ -47,9 +55,16 @@ class Settings(BaseSettings):
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
-    jwt_secret: SecretStr = SecretStr("dev-only-secret-change-me-in-production-0123456789")
+    jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
     jwt_public_key: SecretStr | None = None
     jwt_algorithm: str = "HS256"
+    # Checked only when set: a token must then carry exactly this `iss` / list this `aud`.
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    # A token lives at most this long (`exp - iat`); a stolen long-lived token is a standing credential.
+    jwt_max_lifetime_s: int = Field(default=24 * 3600, ge=60)
+    # Clock skew tolerated on `exp`, `iat` and `nbf` between the token issuer and this process.
+    jwt_leeway_s: int = Field(default=30, ge=0, le=300)
 
     # Worker
     worker_id: str = "workflows-worker"

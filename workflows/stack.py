@@ -19,8 +19,9 @@ from workflows.settings import Settings
 _PROCESSES = ("bridge", "worker", "api")
 
 
-def _api_healthy(settings: Settings) -> bool:
-    url = f"http://{settings.api_host}:{settings.api_port}/healthz"
+def _api_ready(settings: Settings) -> bool:
+    # /readyz, not /healthz: the API answering is not enough, its dependencies must be reachable too.
+    url = f"http://{settings.api_host}:{settings.api_port}/readyz"
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:
             return bool(resp.status == 200)
@@ -64,12 +65,12 @@ def run_stack(settings: Settings, *, workers: int, console: Console, cwd: Path) 
     signal.signal(signal.SIGTERM, _stop)
 
     deadline = time.monotonic() + 60
-    while not _api_healthy(settings) and time.monotonic() < deadline and not stopping:
+    while not _api_ready(settings) and time.monotonic() < deadline and not stopping:
         time.sleep(0.5)
     base = f"http://{settings.api_host}:{settings.api_port}"
     console.print(f"API:        {base}/api/v1/workflows")
     console.print(f"API docs:   {base}/docs")
-    console.print(f"health:     {base}/healthz")
+    console.print(f"readiness:  {base}/readyz")
     console.print(f"logs:       {logs}/")
     console.print(
         "Ctrl-C stops the processes (the services keep running; `workflows services down` stops them)."

@@ -41,13 +41,29 @@ class Workflow(Base):
     goals: Mapped[list[Any]] = mapped_column(JSONB, default=list)
     settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     stats: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    webhook_token: Mapped[str | None] = mapped_column(String(64))
+    # sha256 hex of the webhook trigger token: the token itself is shown once and never stored.
+    webhook_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     versions: Mapped[list[WorkflowVersion]] = relationship(lazy="raise", back_populates="workflow")
+
+    @property
+    def webhook_token(self) -> str | None:
+        """The plaintext token, only in the request that issued it (so that answer can show it once)."""
+        issued: str | None = self.__dict__.get("_issued_webhook_token")
+        return issued
+
+    @webhook_token.setter
+    def webhook_token(self, token: str | None) -> None:
+        # Not a mapped column: SQLAlchemy never sees it, so it can never reach the database.
+        self.__dict__["_issued_webhook_token"] = token
+
+    @property
+    def has_webhook_token(self) -> bool:
+        return self.webhook_token_hash is not None
 
 
 class WorkflowVersion(Base):

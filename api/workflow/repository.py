@@ -23,8 +23,8 @@ async def get(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def get_by_token(session: AsyncSession, *, token: str) -> Workflow | None:
-    query = select(Workflow).where(Workflow.webhook_token == token, Workflow.deleted_at.is_(None))
+async def get_by_token_hash(session: AsyncSession, *, token_hash: str) -> Workflow | None:
+    query = select(Workflow).where(Workflow.webhook_token_hash == token_hash, Workflow.deleted_at.is_(None))
     return (await session.execute(query)).scalar_one_or_none()
 
 

@@ -99,8 +99,13 @@ class WorkflowOut(Schema):
     settings: dict[str, Any]
     stats: dict[str, Any]
     webhook_token: str | None = Field(
-        description="secret for POST /api/v1/hooks/{token} (webhook-triggered workflows only)"
+        default=None,
+        description=(
+            "secret for POST /api/v1/hooks (header X-Workflow-Token) of a webhook-triggered workflow: shown "
+            "once, in the answer that issued it; null afterwards (rotate to get a new one)"
+        ),
     )
+    has_webhook_token: bool = Field(default=False, description="whether a webhook token is set")
     created_by: uuid.UUID
     created_at: datetime
     updated_at: datetime

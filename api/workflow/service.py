@@ -13,7 +13,6 @@ The active pointer is published on every status change and when an active workfl
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth import Principal
 from api.db.models import Workflow, WorkflowVersion
 from api.errors import ConflictError, NotFoundError, UnprocessableError
+from api.hooks.tokens import issue_token
 from api.kit.cursor import decode_cursor, encode_cursor
 from api.outbox import records
 from api.workflow import repository
@@ -110,10 +110,10 @@ async def list_page(
     return rows, next_cursor
 
 
-def _token_for(trigger: dict[str, Any], current: str | None) -> str | None:
-    if trigger.get("type") != "webhook":
-        return current
-    return current or secrets.token_urlsafe(32)
+def _ensure_token(workflow: Workflow, trigger: dict[str, Any]) -> None:
+    """A webhook-triggered workflow gets a token the first time it needs one (this answer shows it once)."""
+    if trigger.get("type") == "webhook" and workflow.webhook_token_hash is None:
+        issue_token(workflow)
 
 
 async def create(session: AsyncSession, *, principal: Principal, body: WorkflowCreate) -> Workflow:
@@ -128,13 +128,13 @@ async def create(session: AsyncSession, *, principal: Principal, body: WorkflowC
         status="draft",
         version=1,
         stats={},
-        webhook_token=_token_for(body.trigger, None),
         created_by=user,
         **content,
     )
     first = WorkflowVersion(
         id=uuid.uuid4(), workflow_id=workflow.id, version=1, changelog="created", created_by=user, **content
     )
+    _ensure_token(workflow, body.trigger)
     repository.add(session, workflow)
     await repository.flush(session)  # the version's FK needs the workflow row first
     repository.add(session, first)
@@ -163,7 +163,7 @@ async def _new_version(
     for field, value in content.items():
         setattr(workflow, field, value)
     workflow.version = number
-    workflow.webhook_token = _token_for(content["trigger"], workflow.webhook_token)
+    _ensure_token(workflow, content["trigger"])
     repository.add(session, row)
     await repository.flush(session)
     if workflow.status != "draft":
@@ -230,7 +230,7 @@ async def transition(
     workflow.updated_at = now
     if target == "archived":
         workflow.deleted_at = now
-        workflow.webhook_token = None
+        workflow.webhook_token_hash = None
     if first_activation:
         current = await repository.version(session, workflow_id=workflow.id, number=workflow.version)
         if current is None:

@@ -106,8 +106,10 @@ class Stack:
             "WORKFLOWS_BRIDGE_OUTBOUND_GROUP": f"e2e{self.run}-bridge-out",
             "WORKFLOWS_BRIDGE_HTTP_PORT": "0",
             "WORKFLOWS_PROJECTOR_GROUP_ID": f"e2e{self.run}-projector",
-            # The tests' webhook receiver listens on loopback, which the SSRF guard refuses unless allowed.
+            # The tests' webhook receiver listens on loopback, which the SSRF guard refuses unless allowed
+            # (and production mode refuses that allowance: the stack runs in development mode).
             "WORKFLOWS_EXECUTOR_ALLOW_HOSTS": '["127.0.0.1"]',
+            "WORKFLOWS_ENV": "development",
         }
         self.folder.mkdir(parents=True, exist_ok=True)
         self._add("bridge", "bridge", {})
@@ -141,7 +143,7 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.api}/healthz", timeout=2).status_code == 200:
+                if httpx.get(f"{self.api}/readyz", timeout=2).status_code == 200:
                     return
             for p in self.processes.values():
                 if not p.alive():

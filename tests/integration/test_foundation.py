@@ -85,23 +85,19 @@ def test_migrations_create_the_spec_tables(services: Settings) -> None:
     } <= found
 
 
-async def test_healthz_reports_all_three_reachable(services: Settings) -> None:
+async def test_readyz_reports_all_three_reachable(services: Settings) -> None:
     app = create_app(services)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-            resp = await client.get("/healthz")
+            resp = await client.get("/readyz")
     assert resp.status_code == 200
     body = resp.json()
     assert body["success"] is True
-    assert {k: v["reachable"] for k, v in body["data"]["dependencies"].items()} == {
-        "kafka": True,
-        "postgres": True,
-        "nats": True,
-    }
+    assert body["data"]["dependencies"] == {"kafka": "reachable", "postgres": "reachable", "nats": "reachable"}
 
 
-async def test_healthz_says_503_when_a_dependency_is_unreachable(services: Settings) -> None:
+async def test_readyz_says_503_when_a_dependency_is_unreachable(services: Settings) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         free_port = s.getsockname()[1]
@@ -110,8 +106,8 @@ async def test_healthz_says_503_when_a_dependency_is_unreachable(services: Setti
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-            resp = await client.get("/healthz")
+            resp = await client.get("/readyz")
     assert resp.status_code == 503
     deps = resp.json()["data"]["dependencies"]
-    assert deps["nats"]["reachable"] is False
-    assert deps["kafka"]["reachable"] is True
+    assert deps["nats"] == "unreachable"
+    assert deps["kafka"] == "reachable"
