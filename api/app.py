@@ -26,6 +26,7 @@ from api.db.session import session_factory
 from api.errors import ApiError
 from api.hooks import access_log
 from api.hooks.endpoints import router as hooks_router
+from api.outbox.endpoints import router as outbox_router
 from api.hooks.rotation import router as rotation_router
 from api.runs.endpoints import router as runs_router
 from api.workflow.endpoints import router as workflows_router
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
     app.include_router(metrics.router)
     app.include_router(workflows_router)
     app.include_router(runs_router)
+    app.include_router(outbox_router)
     app.include_router(hooks_router)
     app.include_router(rotation_router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=options.api_max_body_bytes)

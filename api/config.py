@@ -36,3 +36,18 @@ class ApiSettings(BaseSettings):
 
     # /readyz probes Kafka, PostgreSQL and NATS at most once per this many seconds, whatever the request rate.
     readyz_cache_s: float = Field(default=5.0, ge=0.1)
+
+    # A record the broker refuses as too large is marked failed instead of retried forever (it would block
+    # every later row of every tenant). Checked before sending, below the broker's default 1 MiB limit.
+    outbox_max_record_bytes: int = Field(default=1_000_000, ge=1024)
+    # Sent (and failed) outbox rows are deleted after this long, by the relay, in small batches.
+    outbox_retention_s: float = Field(default=7 * 86_400.0, ge=0)
+    outbox_purge_batch: int = Field(default=1000, ge=1, le=100_000)
+    outbox_purge_interval_s: float = Field(default=60.0, gt=0)
+
+    # /simulate budgets: an 8 KB request once produced a 27.7 MB answer and held the event loop 0.93 s.
+    simulate_max_span_days: int = Field(default=400, ge=1)
+    simulate_max_answer_bytes: int = Field(default=1024 * 1024, ge=1024)
+    simulate_max_steps: int = Field(default=10_000, ge=1)
+    # Simulations run in threads off the event loop; at most this many at once (more wait their turn).
+    simulate_concurrency: int = Field(default=2, ge=1, le=64)

@@ -14,9 +14,17 @@ REQUESTS = Histogram(
     ["method", "route", "status"],
 )
 OUTBOX_PUBLISHED = Counter("workflows_outbox_published_total", "Outbox records published to Kafka")
+OUTBOX_FAILED = Counter(
+    "workflows_outbox_failed_total",
+    "Outbox records never published because the broker refuses them (GET /api/v1/outbox/failed)",
+    ["reason"],
+)
 OUTBOX_BACKLOG = Gauge("workflows_outbox_backlog", "Outbox records not yet published")
 PROJECTED = Counter("workflows_projector_events_total", "Run events applied by the projector", ["outcome"])
 PROJECTOR_BATCH = Histogram("workflows_projector_batch_seconds", "Time to apply one projector batch")
+SIMULATIONS = Counter(
+    "workflows_simulations_total", "Simulations by outcome (ok, or the budget that stopped them)", ["outcome"]
+)
 STATS_DRIFT = Counter("workflows_stats_drift_total", "Counter values the reconcile job had to correct")
 
 router = APIRouter(tags=["operations"])

@@ -143,6 +143,11 @@ class Outbox(Base):
     value: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The tenant whose change wrote the row (None for rows from before it was recorded).
+    tenant_id: Mapped[str | None] = mapped_column(String)
+    # A record the broker refuses (too large) is never retried: the row is marked failed with the reason.
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class WorkflowRunCounters(Base):

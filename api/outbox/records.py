@@ -52,6 +52,7 @@ def publish_version(
         topic=settings.definitions_topic,
         key=wire.definition_key(str(workflow.id), version.version),
         value=orjson.dumps(definition(workflow, version)),
+        tenant_id=workflow.tenant_id,
     )
 
 
@@ -61,6 +62,7 @@ def publish_pointer(session: AsyncSession, settings: Settings, *, workflow: Work
         topic=settings.definitions_topic,
         key=wire.active_key(str(workflow.id)),
         value=orjson.dumps(pointer(workflow)),
+        tenant_id=workflow.tenant_id,
     )
 
 
@@ -84,7 +86,11 @@ def publish_event(
     }
     # Keyed by contactId: the event lands on the contact's partition, in order with its other events.
     repository.add(
-        session, topic=settings.events_topic, key=contact_id.encode(), value=orjson.dumps(envelope)
+        session,
+        topic=settings.events_topic,
+        key=contact_id.encode(),
+        value=orjson.dumps(envelope),
+        tenant_id=tenant_id,
     )
     return envelope
 
