@@ -19,9 +19,10 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
+from streams.engine.limits import MAX_KEPT_RESPONSE_BYTES
 from streams.engine.state import ContactState, FinishedRun, Run
 
-__all__ = ["TRIMMED", "fit_state", "is_kept_response", "trimmed_response"]
+__all__ = ["TRIMMED", "fit_state", "is_kept_response", "kept_output", "trimmed_response"]
 
 # What a trimmed variable becomes: conditions on it see a value, and an operator sees why it is empty.
 TRIMMED: Final = {"truncated": True}
@@ -41,11 +42,38 @@ def trimmed_response(value: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def kept_output(output: dict[str, Any], *, limit: int = MAX_KEPT_RESPONSE_BYTES) -> dict[str, Any]:
+    """What a run keeps of an action's output (its variable and the step record): a body over ``limit``
+    bytes as JSON becomes the first ``limit`` bytes of that JSON text, with ``truncated: true``; status,
+    durationMs and the other fields stay. An output without a body is capped the same way as a whole."""
+    if "body" in output:
+        body = output["body"]
+        text = body if isinstance(body, str) else _json(body)
+        if len(text) <= limit // 4 or len(encoded := text.encode()) <= limit:
+            return output  # the common case: small, kept as it came (cheap check first)
+        kept = dict(output)
+        kept["body"] = _prefix(encoded, limit)
+        kept["truncated"] = True
+        return kept
+    text = _json(output)
+    if len(text) <= limit // 4 or len(encoded := text.encode()) <= limit:
+        return output
+    return {"value": _prefix(encoded, limit), "truncated": True}
+
+
+def _prefix(encoded: bytes, limit: int) -> str:
+    # Cut on a character boundary: a partial UTF-8 sequence at the end is dropped.
+    return encoded[:limit].decode(errors="ignore")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def _bytes(value: Any) -> int:
     # An estimate of what the caller's serializer spends (compact JSON, UTF-8): it decides when to measure
     # again with the real ``size``, never whether the state fits.
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
-    return len(text.encode())
+    return len(_json(value).encode())
 
 
 def fit_state(state: ContactState, *, max_bytes: int, size: Callable[[ContactState], int]) -> ContactState:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from streams.engine import event_types as et
+from streams.engine.budget import kept_output
 from streams.engine.context import StepContext
 from streams.engine.effects import ContactErased, Effect
 from streams.engine.errors import EventError, StateError
@@ -153,7 +154,9 @@ def _action_result(ctx: StepContext, *, ok: bool) -> None:
         _missing_version(ctx, run)
     elif ok:
         output = data.get("output")
-        finish_wait(ctx, run, plan, output=output if isinstance(output, dict) else {"value": output})
+        # The run keeps (and the step record shows) at most MAX_KEPT_RESPONSE_BYTES of the body.
+        kept = kept_output(output if isinstance(output, dict) else {"value": output})
+        finish_wait(ctx, run, plan, output=kept)
     else:
         error = data.get("error")
         message = error.get("message") if isinstance(error, dict) else error

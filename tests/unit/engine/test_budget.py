@@ -8,16 +8,18 @@ from typing import Any
 
 import pytest
 
-from streams.engine import ContactState, FinishedRun, fit_state
+from streams.engine import ContactState, Effect, EmitRunEvent, FinishedRun, fit_state
+from streams.engine.budget import kept_output
+from streams.engine.limits import MAX_KEPT_RESPONSE_BYTES
 from streams.engine.state import Run
 
-from .helpers import CONTACT, T0, TENANT
+from .helpers import CONTACT, T0, TENANT, Harness, node, only, workflow
 
 KB = 1000
 
 
 def size(state: ContactState) -> int:
-    return len(json.dumps(state.to_dict(), separators=(",", ":")).encode())
+    return len(json.dumps(state.to_dict(), separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def response(body_bytes: int, status: int = 200) -> dict[str, Any]:
@@ -120,3 +122,58 @@ def test_few_measurements_for_many_small_items() -> None:
     after = fit_state(before, max_bytes=size(before) // 2, size=counted)
     assert counted(after) <= size(before) // 2
     assert calls <= 6  # measuring the whole state after every trim would cost hundreds of serializations
+
+
+# -- kept responses ---------------------------------------------------------------------------------------
+
+
+def two_webhooks() -> dict[str, Any]:
+    return workflow(
+        [
+            node("hook1", "webhook", url="https://api.example.com/a"),
+            node("hook2", "webhook", url="https://api.example.com/b"),
+            node("wait", "delay", duration=1, unit="days"),
+        ]
+    )
+
+
+def answer(h: Harness, effects: list[Effect], output: Any) -> list[Effect]:
+    call = only(effects, "call_webhook")
+    data = {"runId": call.run_id, "idempotencyKey": call.idempotency_key, "output": output}
+    return h.apply("workflow.action.completed", data)
+
+
+def test_two_600kb_responses_through_step_keep_the_state_small() -> None:
+    h = Harness(two_webhooks())
+    effects = h.create()
+    effects = answer(h, effects, response(600 * KB, status=201))
+    effects = answer(
+        h, effects, {"status": 200, "body": "é" * (300 * KB), "truncated": False, "durationMs": 5}
+    )
+    assert size(h.state) < 2 * MAX_KEPT_RESPONSE_BYTES + 10 * KB  # no trimming needed at all
+    (active,) = h.state.runs.values()
+    first, second = active.variables["hook1"], active.variables["hook2"]
+    assert first["status"] == 201
+    assert first["durationMs"] == 12
+    assert first["truncated"] is True
+    assert isinstance(first["body"], str)
+    assert first["body"].startswith('{"blob":"xxx')
+    assert len(first["body"].encode()) <= MAX_KEPT_RESPONSE_BYTES
+    assert len(second["body"].encode()) <= MAX_KEPT_RESPONSE_BYTES
+    assert set(second["body"]) == {"é"}  # cut on a character boundary
+    steps = [
+        e for e in h.all_effects if isinstance(e, EmitRunEvent) and e.step and e.step["status"] == "completed"
+    ]
+    assert [s.step["output"] for s in steps if s.step["nodeId"] in ("hook1", "hook2")] == [first, second]  # type: ignore[index]
+
+
+def test_a_small_response_is_kept_as_it_came() -> None:
+    output = response(1000)
+    assert kept_output(output) is output
+    assert kept_output({"status": 204, "body": None}) == {"status": 204, "body": None}
+
+
+def test_an_output_without_body_is_capped_as_a_whole() -> None:
+    kept = kept_output({"value": ["v" * 100] * 1000})
+    assert kept["truncated"] is True
+    assert len(kept["value"].encode()) <= MAX_KEPT_RESPONSE_BYTES
