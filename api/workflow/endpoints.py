@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request, status
 
 from api.auth import CurrentPrincipal
+from api.config import ApiSettings
 from api.db.session import DbSession
 from api.kit.schemas import Envelope, Page, error_responses
 from api.workflow import service, simulation
@@ -176,7 +178,17 @@ async def revert_version(
     responses=_ERRORS,
 )
 async def simulate_workflow(
-    workflow_id: uuid.UUID, body: SimulateIn, principal: CurrentPrincipal, session: DbSession
+    workflow_id: uuid.UUID,
+    body: SimulateIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    request: Request,
 ) -> Envelope[SimulateOut]:
-    result = await simulation.run(session, principal=principal, workflow_id=workflow_id, body=body)
+    options: ApiSettings = request.app.state.api_settings
+    slots: asyncio.Semaphore | None = getattr(request.app.state, "simulation_slots", None)
+    if slots is None:  # one per app, made on first use (the loop is single-threaded: no race)
+        slots = request.app.state.simulation_slots = asyncio.Semaphore(options.simulate_concurrency)
+    result = await simulation.run(
+        session, principal=principal, workflow_id=workflow_id, body=body, options=options, slots=slots
+    )
     return Envelope(data=SimulateOut.model_validate(result))

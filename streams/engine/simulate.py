@@ -3,18 +3,25 @@
 Timers fire by themselves in due order (the clock jumps to each due time), HTTP actions complete at once
 with a simulated 200 unless ``auto_complete_actions=False`` (then the caller's events decide), and the
 result is deterministic: the same inputs give the same path, effects and run states.
+
+A simulation is bounded by a ``SimulationBudget``: engine steps, virtual time after ``start`` and the size
+of what it records. A loop over a short delay never ends by itself, and a small request once recorded a
+27.7 MB answer, so the first budget reached stops the simulation with ``SimulationBudgetError`` (no partial
+answer that could be mistaken for the whole path).
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from streams.engine import event_types as et
 from streams.engine.compiler import compile_definition
 from streams.engine.effects import CallWebhook, CancelTimer, Effect, EmitRunEvent, ScheduleTimer, SendSlack
+from streams.engine.errors import EngineError
 from streams.engine.events import Event
 from streams.engine.index import DefinitionIndex
 from streams.engine.model import WorkflowDefinition
@@ -23,11 +30,38 @@ from streams.engine.state import ContactState
 from streams.engine.step import step
 from streams.engine.timeutil import parse_instant
 
-__all__ = ["SimulationResult", "simulate"]
+__all__ = ["SimulationBudget", "SimulationBudgetError", "SimulationResult", "simulate"]
 
 SIM_CONTACT: Final = "simulated-contact"
 # A runaway draft must not keep an API request busy.
 MAX_SIMULATED_EVENTS: Final = 10_000
+_DAY_MS: Final = 86_400_000
+
+
+def _json_bytes(value: Mapping[str, Any]) -> int:
+    # Compact JSON, as the API answers; the API may inject its own serializer's exact length.
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode())
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationBudget:
+    """What one simulation may spend. ``max_steps`` counts engine steps (events applied, timers fired and
+    simulated action results included); ``max_span_ms`` is virtual time after ``start``; ``max_answer_bytes``
+    bounds the recorded effects and path as JSON. None = unbounded."""
+
+    max_steps: int = MAX_SIMULATED_EVENTS
+    max_span_ms: int | None = None
+    max_answer_bytes: int | None = None
+    measure: Callable[[Mapping[str, Any]], int] = _json_bytes
+
+
+class SimulationBudgetError(EngineError):
+    """The simulation reached one of its budgets; ``limit`` names it (steps, span_ms, answer_bytes)."""
+
+    def __init__(self, limit: str, maximum: int, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.maximum = maximum
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +85,15 @@ class SimulationResult:
 
 
 class _Simulator:
-    def __init__(self, definition: WorkflowDefinition, contact: Mapping[str, Any], *, auto: bool) -> None:
+    def __init__(
+        self,
+        definition: WorkflowDefinition,
+        contact: Mapping[str, Any],
+        *,
+        auto: bool,
+        budget: SimulationBudget,
+        start: int,
+    ) -> None:
         self.index = DefinitionIndex([definition], start_any_status=True)
         self.tenant = definition.tenant_id
         contact_id = str(contact.get("id") or SIM_CONTACT)
@@ -66,21 +108,42 @@ class _Simulator:
         self.seen: set[tuple[str, str, int]] = set()
         self.runs: dict[str, dict[str, Any]] = {}
         self.processed = 0
+        self.budget = budget
+        self.start = start
+        self.answer_bytes = 0
 
     def apply(self, event: Event, now: int) -> None:
         pending = [event]
         while pending:
             current = pending.pop(0)
             self.processed += 1
-            if self.processed > MAX_SIMULATED_EVENTS:
-                return
+            if self.processed > self.budget.max_steps:
+                raise SimulationBudgetError(
+                    "steps",
+                    self.budget.max_steps,
+                    f"the simulation took more than {self.budget.max_steps} engine steps (a loop without "
+                    f"an end, or too many events); it stopped at node path length {len(self.path)}",
+                )
             transition = step(self.state, current, definitions=self.index, now=now)
             self.state = transition.state
             for effect in transition.effects:
                 self._record(effect, now, pending)
 
+    def _spend(self, size: int) -> None:
+        limit = self.budget.max_answer_bytes
+        self.answer_bytes += size
+        if limit is not None and self.answer_bytes > limit:
+            raise SimulationBudgetError(
+                "answer_bytes",
+                limit,
+                f"the simulation recorded more than {limit} bytes of effects and path after "
+                f"{len(self.effects)} effects; simulate fewer events or a shorter span",
+            )
+
     def _record(self, effect: Effect, now: int, pending: list[Event]) -> None:
         self.effects.append(effect)
+        if self.budget.max_answer_bytes is not None:
+            self._spend(self.budget.measure(effect.to_dict()))
         if isinstance(effect, ScheduleTimer):
             heapq.heappush(self.timers, (effect.due_at, effect.timer_id, effect.run_id, effect.timer_kind))
         elif isinstance(effect, CancelTimer):
@@ -110,16 +173,17 @@ class _Simulator:
                     self.seen.add(seen_key)
                     self.path.append(step_record["nodeId"])
                     self.paths.setdefault(effect.run_id, []).append(step_record["nodeId"])
+                    if self.budget.max_answer_bytes is not None:
+                        self._spend(2 * (len(step_record["nodeId"]) + 3))  # in path and in paths
 
     def fire_until(self, limit: int | None) -> int | None:
         """Fire due timers up to ``limit`` (all when None); returns the clock after the last one."""
         clock = None
         while self.timers and (limit is None or self.timers[0][0] <= limit):
-            if self.processed > MAX_SIMULATED_EVENTS:
-                break
             due, timer_id, run_id, kind = heapq.heappop(self.timers)
             if timer_id in self.cancelled:
                 continue
+            self.check_span(due, what=f"a timer of run {run_id}")
             clock = due
             fired = Event.create(
                 id=f"sim-timer:{timer_id}",
@@ -131,6 +195,17 @@ class _Simulator:
             )
             self.apply(fired, due)
         return clock
+
+    def check_span(self, at: int, *, what: str) -> None:
+        span = self.budget.max_span_ms
+        if span is not None and at - self.start > span:
+            days = span / _DAY_MS
+            raise SimulationBudgetError(
+                "span_ms",
+                span,
+                f"{what} is due {(at - self.start) / _DAY_MS:.1f} days after the start, past the "
+                f"simulation's virtual time budget of {days:g} days",
+            )
 
 
 def _event_at(
@@ -158,18 +233,23 @@ def simulate(
     start: int = 0,
     *,
     auto_complete_actions: bool = True,
+    budget: SimulationBudget | None = None,
 ) -> SimulationResult:
     """Simulate ``events`` (envelopes; ``at`` = ms after ``start``, else ``occurredAt``, else "now") for
     one contact profile. A definition given as a dict is compiled first (drafts without ``id`` or
-    ``tenantId`` get placeholders) and raises DefinitionError when invalid."""
+    ``tenantId`` get placeholders) and raises DefinitionError when invalid; a spent budget raises
+    SimulationBudgetError."""
     if not isinstance(definition, WorkflowDefinition):
         raw = {"id": "draft", "tenantId": "simulation", **definition}
         definition = compile_definition(raw)
-    sim = _Simulator(definition, contact, auto=auto_complete_actions)
+    sim = _Simulator(
+        definition, contact, auto=auto_complete_actions, budget=budget or SimulationBudget(), start=start
+    )
     clock = start
     timed = []
     for i, raw_event in enumerate(events):
         at, event = _event_at(raw_event, i, start=start, clock=start, sim=sim)
+        sim.check_span(at, what=f"event {i}")
         timed.append((at, i, event))
     timed.sort(key=lambda t: (t[0], t[1]))
     for at, _, event in timed:
