@@ -26,8 +26,8 @@ from api.db.session import session_factory
 from api.errors import ApiError
 from api.hooks import access_log
 from api.hooks.endpoints import router as hooks_router
-from api.outbox.endpoints import router as outbox_router
 from api.hooks.rotation import router as rotation_router
+from api.outbox.endpoints import router as outbox_router
 from api.runs.endpoints import router as runs_router
 from api.workflow.endpoints import router as workflows_router
 from workflows.settings import Settings
@@ -120,13 +120,15 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
-        # Two writers raced on one row (e.g. a version number); the client can retry.
-        log.warning("integrity conflict: %s", exc.orig)
+        # Two writers raced on one row (e.g. a version number); the client can retry. The driver's message
+        # quotes the conflicting values (contact data): the log names the constraint's error class only.
+        log.warning("integrity conflict: %s in %s", type(exc.orig).__name__, exc.statement)
         return _error(409, "conflict", "a concurrent change won; retry the request")
 
     @app.exception_handler(DBAPIError)
     async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:
-        log.exception("database error", exc_info=exc)
+        # Not the driver's message: it may quote a bound value (asyncpg does for conversion errors).
+        log.error("database error: %s in %s", type(exc.orig).__name__, exc.statement)
         return _error(503, "database_unavailable", "the database failed this request; retry later")
 
     @app.exception_handler(Exception)

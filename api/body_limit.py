@@ -3,16 +3,25 @@
 A pure ASGI middleware: it refuses a declared Content-Length over the cap before reading anything, and
 otherwise reads the body (chunked or not) only up to the cap, answering 413 in the error envelope as soon
 as one byte too many arrives. The handlers then read the buffered body; JSON endpoints buffered it anyway.
+
+Before the 413 goes out, the rest of the body is read and dropped within a small budget (bytes and
+seconds): a server that closes a connection with unread data makes the kernel reset it, and a client
+still sending would see a reset instead of the 413. Past the budget the 413 is sent and the connection
+closed. (The ASGI server ends the request's input once the response is complete, hence before.)
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Final
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _CODE: Final = "payload_too_large"
+_DRAIN_BYTES: Final = 4 * 1024 * 1024
+_DRAIN_SECONDS: Final = 2.0
 
 
 class BodyLimitMiddleware:
@@ -26,6 +35,7 @@ class BodyLimitMiddleware:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
+            await _drain(receive)
             await self._refuse(send)
             return
         chunks: list[bytes] = []
@@ -39,6 +49,8 @@ class BodyLimitMiddleware:
             chunk: bytes = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
+                if message.get("more_body", False):
+                    await _drain(receive)
                 await self._refuse(send)
                 return
             chunks.append(chunk)
@@ -60,11 +72,21 @@ class BodyLimitMiddleware:
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
-            # The rest of the body is never read: the connection cannot be reused.
             (b"connection", b"close"),
         ]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+async def _drain(receive: Receive) -> None:
+    budget = _DRAIN_BYTES
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(_DRAIN_SECONDS):
+            while budget > 0:
+                message = await receive()
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    return
+                budget -= len(message.get("body", b""))
 
 
 def _content_length(scope: Scope) -> int | None:
