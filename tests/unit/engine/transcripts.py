@@ -77,7 +77,8 @@ HTTP = workflow(
         node(
             "hook",
             "webhook",
-            url="https://crm.example.com/leads",
+            url="https://crm.example.com/leads?apiKey=k-123",
+            headers={"Authorization": "Bearer crm-token"},
             body={"email": "{{email}}"},
             actionTimeoutMs=120_000,
             continueOnError=True,
