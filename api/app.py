@@ -21,6 +21,7 @@ from api import health, metrics
 from api.background import BackgroundTasks
 from api.body_limit import BodyLimitMiddleware
 from api.config import ApiSettings
+from api.contacts.endpoints import router as contacts_router
 from api.db.engine import create_engine
 from api.db.session import session_factory
 from api.errors import ApiError
@@ -73,6 +74,7 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
     app.include_router(metrics.router)
     app.include_router(workflows_router)
     app.include_router(runs_router)
+    app.include_router(contacts_router)
     app.include_router(outbox_router)
     app.include_router(hooks_router)
     app.include_router(rotation_router)

@@ -16,15 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import metrics
 from api.config import ApiSettings
-from api.projector.events import RunEvent, UndecodableError, decode
+from api.projector.events import ContactErased, RunEvent, UndecodableError, decode
 from api.projector.service import apply_batch
 from workflows.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def decode_records(records: list[ConsumerRecord[bytes, bytes]]) -> list[RunEvent]:
-    events = []
+def decode_records(records: list[ConsumerRecord[bytes, bytes]]) -> list[RunEvent | ContactErased]:
+    events: list[RunEvent | ContactErased] = []
     for record in records:
         try:
             event = decode(record.value)

@@ -1,7 +1,8 @@
 """Decoding one ``workflows.out`` record into the run event the projector applies (or None to skip).
 
-Only ``kind == "run_event"`` records matter here; the rest (messages, contact commands) are for the bridge.
-A run event that cannot be decoded is skipped and counted, never allowed to stop the projector.
+Only ``kind == "run_event"`` records and ``workflow.contact.erased`` matter here; the rest (messages, contact
+commands) are for the bridge. A run event that cannot be decoded is skipped and counted, never allowed to
+stop the projector.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
+
+from streams.engine import event_types
 
 RUN_STATUSES: Final = frozenset({"running", "completed", "failed", "goal_reached", "cancelled"})
 TERMINAL: Final = RUN_STATUSES - {"running"}
@@ -73,6 +76,15 @@ class RunEvent:
         return self.status in TERMINAL
 
 
+@dataclass(frozen=True, slots=True)
+class ContactErased:
+    """The worker erased a contact: its runs and steps go from the read models (again: events of its
+    cancelled runs may have re-created rows after the API deleted them)."""
+
+    tenant_id: str
+    contact_id: str
+
+
 class UndecodableError(ValueError):
     """The record claims to be a run event but its fields are not what the engine emits."""
 
@@ -108,15 +120,26 @@ def _step(run_id: uuid.UUID, raw: Any) -> StepRecord | None:
     )
 
 
-def decode(value: bytes | None) -> RunEvent | None:
-    """None for records that are not run events; raises UndecodableError for broken run events."""
+def _erased(raw: dict[str, Any]) -> ContactErased:
+    tenant, contact = raw.get("tenantId"), raw.get("contactId")
+    if not (isinstance(tenant, str) and tenant and isinstance(contact, str) and contact):
+        raise UndecodableError("contact erased without tenantId or contactId")
+    return ContactErased(tenant, contact)
+
+
+def decode(value: bytes | None) -> RunEvent | ContactErased | None:
+    """None for records the projector does not apply; raises UndecodableError for broken ones."""
     if not value:
         return None
     try:
         raw = orjson.loads(value)
     except orjson.JSONDecodeError as exc:
         raise UndecodableError(f"not JSON: {exc}") from None
-    if not isinstance(raw, dict) or raw.get("kind") != "run_event":
+    if not isinstance(raw, dict):
+        return None
+    if raw.get("subject") == event_types.CONTACT_ERASED or raw.get("kind") == "contact_erased":
+        return _erased(raw)
+    if raw.get("kind") != "run_event":
         return None
     run = raw.get("run")
     if not isinstance(run, dict):

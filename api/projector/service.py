@@ -1,16 +1,23 @@
-"""Apply one batch of run events in one transaction: runs, steps, schedules, counters."""
+"""Apply one batch of run events in one transaction: runs, steps, schedules, counters.
+
+A ``workflow.contact.erased`` record in the batch deletes the contact's runs and steps (with what they
+counted) at its place in the topic order: run events before it are applied first, so rows re-created by its
+cancelled runs go too, and runs that start after it stay.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api import metrics
+from api.contacts import repository as contacts
 from api.projector import repository
-from api.projector.events import RunEvent, StepRecord
+from api.projector.events import ContactErased, RunEvent, StepRecord
 from api.projector.plan import BatchPlan, plan_batch, processed_at
 
 log = logging.getLogger(__name__)
@@ -70,26 +77,45 @@ def _schedule_rows(plan: BatchPlan) -> list[dict[str, Any]]:
     ]
 
 
-async def apply_batch(engine: AsyncEngine, events: list[RunEvent]) -> BatchPlan:
-    """Idempotent: applying the same events again (or any prefix of them again) changes nothing."""
+async def apply_batch(engine: AsyncEngine, events: Sequence[RunEvent | ContactErased]) -> BatchPlan:
+    """Idempotent: applying the same events again (or any prefix of them again) changes nothing. Returns
+    the plan of the last run-event segment."""
+    plan = BatchPlan()
     async with engine.begin() as conn:
-        owners = await repository.workflow_tenants(conn, {e.workflow_id for e in events})
-        known = [e for e in events if owners.get(e.workflow_id) == e.tenant_id]
-        if len(known) < len(events):
-            # A run of a workflow this database does not hold (or of another tenant's id): never projected.
-            metrics.PROJECTED.labels("unknown_workflow").inc(len(events) - len(known))
-            log.warning("projector skipped %d run events of unknown workflows", len(events) - len(known))
-        step_ids = {e.step.id for e in known if e.step is not None}
-        existing_runs = await repository.lock_runs(conn, {e.run_id for e in known})
-        existing_steps = await repository.lock_steps(conn, step_ids) if step_ids else {}
-        plan = plan_batch(known, existing_runs=existing_runs, existing_steps=existing_steps)
-        # Order matters: steps reference runs, schedules reference steps.
-        await repository.upsert_runs(conn, [_run_row(r) for r in plan.runs.values()])
-        await repository.upsert_steps(conn, [_step_row(e, s) for e, s in plan.steps.values()])
-        await repository.upsert_schedules(conn, _schedule_rows(plan))
-        for run_id, node_id in await repository.close_ended_runs(conn, plan.ended):
-            plan.node_deltas[(plan.ended[run_id].workflow_id, node_id)]["waiting"] -= 1
-        await repository.add_run_counters(conn, plan.run_deltas)
-        await repository.add_node_counters(conn, plan.node_deltas)
+        segment: list[RunEvent] = []
+        for event in events:
+            if isinstance(event, RunEvent):
+                segment.append(event)
+                continue
+            if segment:
+                plan = await _apply_runs(conn, segment)
+                segment = []
+            erased = await contacts.erase(conn, tenant_id=event.tenant_id, contact_id=event.contact_id)
+            metrics.PROJECTED.labels("contact_erased").inc()
+            log.info("projector erased a contact: %d runs, %d steps deleted", erased.runs, erased.steps)
+        if segment:
+            plan = await _apply_runs(conn, segment)
+    return plan
+
+
+async def _apply_runs(conn: AsyncConnection, events: list[RunEvent]) -> BatchPlan:
+    owners = await repository.workflow_tenants(conn, {e.workflow_id for e in events})
+    known = [e for e in events if owners.get(e.workflow_id) == e.tenant_id]
+    if len(known) < len(events):
+        # A run of a workflow this database does not hold (or of another tenant's id): never projected.
+        metrics.PROJECTED.labels("unknown_workflow").inc(len(events) - len(known))
+        log.warning("projector skipped %d run events of unknown workflows", len(events) - len(known))
+    step_ids = {e.step.id for e in known if e.step is not None}
+    existing_runs = await repository.lock_runs(conn, {e.run_id for e in known})
+    existing_steps = await repository.lock_steps(conn, step_ids) if step_ids else {}
+    plan = plan_batch(known, existing_runs=existing_runs, existing_steps=existing_steps)
+    # Order matters: steps reference runs, schedules reference steps.
+    await repository.upsert_runs(conn, [_run_row(r) for r in plan.runs.values()])
+    await repository.upsert_steps(conn, [_step_row(e, s) for e, s in plan.steps.values()])
+    await repository.upsert_schedules(conn, _schedule_rows(plan))
+    for run_id, node_id in await repository.close_ended_runs(conn, plan.ended):
+        plan.node_deltas[(plan.ended[run_id].workflow_id, node_id)]["waiting"] -= 1
+    await repository.add_run_counters(conn, plan.run_deltas)
+    await repository.add_node_counters(conn, plan.node_deltas)
     metrics.PROJECTED.labels("applied").inc(len(known))
     return plan
