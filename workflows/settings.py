@@ -88,3 +88,6 @@ class Settings(BaseSettings):
 
     # Observability
     log_level: str = "INFO"
+
+    # Retention of the worker's dead-letter topic: long enough to inspect and replay what was refused.
+    events_dlq_retention_ms: int = Field(default=14 * 24 * 3600 * 1000, ge=60_000)
