@@ -26,6 +26,7 @@ from streams.engine.events import Event
 from streams.engine.index import DefinitionIndex
 from streams.engine.model import WorkflowDefinition
 from streams.engine.profile import normalize_profile
+from streams.engine.redact import redact_data
 from streams.engine.state import ContactState
 from streams.engine.step import step
 from streams.engine.timeutil import parse_instant
@@ -77,7 +78,8 @@ class SimulationResult:
         return {
             "path": self.path,
             "paths": self.paths,
-            "effects": [e.to_dict() for e in self.effects],
+            # An answer leaves the engine like a published record: secrets in action effects are redacted.
+            "effects": [redact_data(e.to_dict()) for e in self.effects],
             "runs": self.runs,
             "state": self.state.to_dict(),
             "endTime": self.end_time,

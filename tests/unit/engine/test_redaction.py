@@ -162,3 +162,17 @@ def test_the_redacted_input_is_built_once_per_compiled_node() -> None:
     assert cached["headers"] == {"Authorization": REDACTED, "X-Custom": REDACTED}
     steps = [e for e in h.create() if isinstance(e, EmitRunEvent) and e.step is not None]
     assert steps[0].step["input"] is cached  # type: ignore[index]
+
+
+def test_a_simulation_answer_carries_no_secret() -> None:
+    from streams.engine.simulate import simulate
+
+    definition = _secret_workflow()
+    contact = {"email": "ada@example.com"}
+    events = [{"id": "created", "type": "contact.created", "at": 0, "data": {"contact": contact}}]
+    result = simulate(definition, contact, events, 0)
+    kinds = {e.kind for e in result.effects}
+    assert {"call_webhook", "send_slack"} <= kinds  # the simulation did reach both HTTP nodes
+    wire = json.dumps(result.to_dict())
+    for secret in SECRETS:
+        assert secret not in wire, secret
