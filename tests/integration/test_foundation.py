@@ -94,7 +94,11 @@ async def test_readyz_reports_all_three_reachable(services: Settings) -> None:
     assert resp.status_code == 200
     body = resp.json()
     assert body["success"] is True
-    assert body["data"]["dependencies"] == {"kafka": "reachable", "postgres": "reachable", "nats": "reachable"}
+    assert body["data"]["dependencies"] == {
+        "kafka": "reachable",
+        "postgres": "reachable",
+        "nats": "reachable",
+    }
 
 
 async def test_readyz_says_503_when_a_dependency_is_unreachable(services: Settings) -> None:
