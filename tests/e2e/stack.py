@@ -84,6 +84,9 @@ class Stack:
     def __post_init__(self) -> None:
         self.prefix = f"e2e{self.run}."
         self.api_port = free_port()
+        # The tests' HTTP receivers listen on this loopback port: the SSRF guard allows 80 and 443 and the
+        # ports it is given.
+        self.receiver_port = free_port()
         overrides: dict[str, str | int] = {
             "events_topic": f"{self.prefix}workflows.events",
             "events_dlq_topic": f"{self.prefix}workflows.events.dlq",
@@ -109,6 +112,7 @@ class Stack:
             # The tests' webhook receiver listens on loopback, which the SSRF guard refuses unless allowed
             # (and production mode refuses that allowance: the stack runs in development mode).
             "WORKFLOWS_EXECUTOR_ALLOW_HOSTS": '["127.0.0.1"]',
+            "WORKFLOWS_EXECUTOR_ALLOW_PORTS": f"[{self.receiver_port}]",
             "WORKFLOWS_ENV": "development",
         }
         self.folder.mkdir(parents=True, exist_ok=True)

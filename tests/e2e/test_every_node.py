@@ -12,6 +12,7 @@ import pytest
 
 from tests.e2e.conftest import Api, Observer
 from tests.e2e.flows import contact, node, of
+from tests.e2e.stack import Stack
 
 pytestmark = pytest.mark.integration
 
@@ -32,8 +33,8 @@ class _Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def receiver() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+def receiver(stack: Stack) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", stack.receiver_port), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
