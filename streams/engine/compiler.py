@@ -9,6 +9,8 @@ from pydantic import ValidationError
 from streams.engine import event_types as et
 from streams.engine.conditions import compile_condition
 from streams.engine.errors import DefinitionError
+from streams.engine.graph import GRAPH_COMPLETENESS_CODES
+from streams.engine.limits import DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT
 from streams.engine.model import (
     BRANCHING_TYPES,
     START,
@@ -31,7 +33,8 @@ def trigger_event_types(trigger: dict[str, Any]) -> frozenset[str]:
     """Event types that can start a run of this trigger (manual triggers address a workflow directly)."""
     kind = trigger.get("type")
     if kind == "event":
-        return frozenset({trigger["event"]})
+        event = trigger["event"]
+        return et.DELIVERED_AS.get(event, frozenset({event}))
     if kind in _SEGMENT_EVENTS:
         return frozenset({_SEGMENT_EVENTS[kind]})
     if kind == "schedule":
@@ -44,16 +47,17 @@ def trigger_event_types(trigger: dict[str, Any]) -> frozenset[str]:
 def _goal_events(event: str | None) -> frozenset[str] | None:
     if event is None:
         return None
-    if event == et.CONTACT_ATTRIBUTE_CHANGED:
-        # The spec's example goal names contact.attribute_changed; the contacts module publishes
-        # contact.updated for the same fact.
-        return frozenset({event, et.CONTACT_UPDATED})
-    return frozenset({event})
+    # The spec's example goal names contact.attribute_changed; the contacts module publishes
+    # contact.updated for the same fact.
+    return et.DELIVERED_AS.get(event, frozenset({event}))
 
 
 def compile_definition(raw: Any) -> WorkflowDefinition:
-    """Validate and compile one workflow version; raises DefinitionError listing every problem."""
-    problems = validate(raw)
+    """Validate and compile one workflow version; raises DefinitionError listing every problem.
+
+    Warnings and the graph-completeness rules (``GRAPH_COMPLETENESS_CODES``) do not stop it: they are
+    refused where definitions are written, while versions stored before those rules must keep loading."""
+    problems = [p for p in validate(raw) if p.severity == "error" and p.code not in GRAPH_COMPLETENESS_CODES]
     if isinstance(raw, dict):
         for key in ("id", "tenantId"):
             if not isinstance(raw.get(key), str) or not raw.get(key):
@@ -117,4 +121,5 @@ def _plan(raw: dict[str, Any]) -> Plan:
         goals=goals,
         re_entry=settings.get("reEntry", "always"),
         timezone=settings.get("timezone"),
+        max_active_runs=settings.get("maxActiveRunsPerContact") or DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT,
     )

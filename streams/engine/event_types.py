@@ -17,9 +17,13 @@ SEGMENT_MEMBER_REMOVED: Final = "segment.member.removed"
 MESSAGE_OPENED: Final = "pipeline.message.opened"
 MESSAGE_CLICKED: Final = "pipeline.message.clicked"
 
-# The spec's goal example uses this name; the contacts module publishes contact.updated, so a goal on
-# contact.attribute_changed also matches contact.updated.
+# The spec's goal example uses this name; the contacts module publishes contact.updated, so a trigger or a
+# goal on contact.attribute_changed also matches contact.updated.
 CONTACT_ATTRIBUTE_CHANGED: Final = "contact.attribute_changed"
+# A trigger or goal on the key also listens to these types (they carry the same fact).
+DELIVERED_AS: Final[dict[str, frozenset[str]]] = {
+    CONTACT_ATTRIBUTE_CHANGED: frozenset({CONTACT_ATTRIBUTE_CHANGED, CONTACT_UPDATED}),
+}
 
 # Internal events (worker, executor, API).
 TIMER_FIRED: Final = "workflow.timer.fired"
@@ -67,6 +71,9 @@ RUN_FAILED: Final = "workflow.run.failed"
 RUN_GOAL_REACHED: Final = "workflow.run.goal_reached"
 RUN_CANCELLED: Final = "workflow.run.cancelled"
 NODE_EXECUTED: Final = "workflow.node.executed"
+# An enrolment refused by a re-entry cap: no run started (data: workflowId, version, reason, limit,
+# activeRuns, triggerEvent {id, type}). The read side counts these per workflow (skippedEnrolments).
+RUN_ENROLMENT_SKIPPED: Final = "workflow.run.enrolment_skipped"
 # Published once a contact's worker state is gone (data: {"runsCancelled": n}).
 CONTACT_ERASED: Final = "workflow.contact.erased"
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT",
     "MAX_ACTION_TIMEOUT_MS",
+    "MAX_ACTIVE_RUNS",
     "MAX_CONDITIONS",
     "MAX_CONDITION_DEPTH",
     "MAX_DEFINITION_BYTES",
@@ -50,3 +52,12 @@ MAX_ACTION_TIMEOUT_MS: Final = 24 * 3_600_000
 # What a run keeps of an action's response body (in its variables and the step record): the contact's
 # state is stored whole on every event and must stay far below the broker's record limit.
 MAX_KEPT_RESPONSE_BYTES: Final = 16 * 1024
+
+# Re-entry caps. A workflow's ``settings.maxActiveRunsPerContact`` bounds its own active runs per contact
+# (so one busy workflow cannot crowd out the others); MAX_ACTIVE_RUNS bounds all of a contact's active runs
+# together, as a safety net for the state record: a waiting run stores about 0.5-1 KiB (its trigger
+# summary, visits, variables), so 500 of them stay within the worker's 900 KiB record budget, and
+# ``fit_state`` trims kept responses first when they carry more. An enrolment past either cap is skipped
+# (``workflow.run.enrolment_skipped``), never started.
+DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT: Final = 10
+MAX_ACTIVE_RUNS: Final = 500

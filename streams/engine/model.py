@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
 from pydantic.alias_generators import to_camel
 
 from streams.engine.conditions import Getter, Predicate
+from streams.engine.limits import DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT
 
 __all__ = [
     "BRANCHING_TYPES",
@@ -61,8 +62,13 @@ START: Final = "trigger"
 
 
 def branch_of(edge: dict[str, Any]) -> str | None:
-    """An edge's branch label: ``branch`` or ``label``; JSON booleans and numbers become strings."""
-    value = edge.get("branch", edge.get("label"))
+    """An edge's branch name: ``branch``, else ``label``, else ``sourceHandle`` (what node-graph editors
+    write: the id of the handle the edge leaves from); JSON booleans and numbers become strings."""
+    value = edge.get("branch")
+    if value is None:
+        value = edge.get("label")
+    if value is None:
+        value = edge.get("sourceHandle")
     if value is None:
         return None
     if isinstance(value, bool):
@@ -92,8 +98,9 @@ class Edge(_Model):
     id: str | None = None
     branch: str | None = None
     label: str | None = None
+    source_handle: str | None = None
 
-    @field_validator("branch", "label", mode="before")
+    @field_validator("branch", "label", "source_handle", mode="before")
     @classmethod
     def _stringify(cls, value: Any) -> Any:
         if isinstance(value, bool):
@@ -122,6 +129,8 @@ class Goal(_Model):
 class Settings(_Model):
     re_entry: Literal["always", "not_while_active", "once"] = "always"
     timezone: str | None = None
+    # Active runs of this workflow one contact may have at once; past it an enrolment is skipped.
+    max_active_runs_per_contact: int = DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT
 
 
 class WorkflowDefinition(_Model):
@@ -192,3 +201,4 @@ class Plan:
     goals: tuple[PlanGoal, ...]
     re_entry: str
     timezone: str | None
+    max_active_runs: int = DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT  # per contact, of this workflow

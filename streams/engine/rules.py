@@ -3,8 +3,10 @@ with a JSON path, a stable code and a message, and none of them raises on any JS
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Final, TypeGuard
+from typing import Any, Final, Literal, TypeGuard
 
 from streams.engine.conditions import OPERATORS
 from streams.engine.limits import (
@@ -22,6 +24,7 @@ __all__ = [
     "MAX_DELAY_SECONDS",
     "Collector",
     "Problem",
+    "Severity",
     "check_condition",
     "check_conditions_capped",
     "check_node_data",
@@ -30,23 +33,68 @@ __all__ = [
 _METHODS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 _NO_VALUE_OPERATORS: Final = frozenset({"exists", "not_exists"})
 
+Severity = Literal["error", "warning"]
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """One finding of validation. ``node_id`` / ``edge_id`` name the node or edge it concerns (an editor
+    highlights it; ``edge_id`` only when the edge has an ``id``). ``severity`` is ``error`` (the definition
+    is refused) or ``warning`` (it is accepted, but probably not what the author meant)."""
+
     path: str
     code: str
     message: str
+    node_id: str | None = None
+    edge_id: str | None = None
+    severity: Severity = "error"
 
     def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "code": self.code, "message": self.message}
+        d = {"path": self.path, "code": self.code, "message": self.message, "severity": self.severity}
+        if self.node_id is not None:
+            d["nodeId"] = self.node_id
+        if self.edge_id is not None:
+            d["edgeId"] = self.edge_id
+        return d
 
 
 class Collector:
+    """Collects problems; inside ``about(node_id=..., edge_id=...)`` every problem added names them."""
+
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self._node_id: str | None = None
+        self._edge_id: str | None = None
 
-    def add(self, path: str, code: str, message: str) -> None:
-        self.problems.append(Problem(path, code, message))
+    def add(
+        self,
+        path: str,
+        code: str,
+        message: str,
+        *,
+        node_id: str | None = None,
+        edge_id: str | None = None,
+        severity: Severity = "error",
+    ) -> None:
+        self.problems.append(
+            Problem(
+                path,
+                code,
+                message,
+                node_id if node_id is not None else self._node_id,
+                edge_id if edge_id is not None else self._edge_id,
+                severity,
+            )
+        )
+
+    @contextmanager
+    def about(self, *, node_id: str | None = None, edge_id: str | None = None) -> Iterator[None]:
+        saved = self._node_id, self._edge_id
+        self._node_id, self._edge_id = node_id, edge_id
+        try:
+            yield
+        finally:
+            self._node_id, self._edge_id = saved
 
 
 def nonempty_str(value: Any) -> TypeGuard[str]:
@@ -219,11 +267,15 @@ def _check_split(data: dict[str, Any], path: str, out: Collector) -> None:
         out.add(f"{path}.variants", "split_percentages", f"split percentages must sum to 100, got {total:g}")
 
 
+def switch_case_key(case: dict[str, Any]) -> str:
+    """A switch case's branch label: its id (or label), else its value as a string."""
+    key = case.get("id", case.get("label", case.get("value")))
+    return "true" if key is True else "false" if key is False else str(key)
+
+
 def switch_keys(data: dict[str, Any]) -> list[str]:
-    """Branch labels of a switch's cases: the case id (or label), else its value as a string."""
-    keys = []
-    for case in data.get("cases") or []:
-        if isinstance(case, dict):
-            key = case.get("id", case.get("label", case.get("value")))
-            keys.append("true" if key is True else "false" if key is False else str(key))
-    return keys
+    """Branch labels of a switch's cases (see ``switch_case_key``)."""
+    cases = data.get("cases")
+    if not isinstance(cases, list):
+        return []
+    return [switch_case_key(case) for case in cases if isinstance(case, dict)]

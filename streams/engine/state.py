@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from streams.engine.errors import StateError
+from streams.engine.limits import MAX_ACTIVE_RUNS  # re-exported: all active runs of one contact
 
 __all__ = [
     "APPLIED_WINDOW",
@@ -27,8 +28,6 @@ STATE_FORMAT: Final = 1
 APPLIED_WINDOW: Final = 256
 # Finished runs remembered (latest per workflow) for re-entry "once"; oldest evicted first.
 FINISHED_MEMORY: Final = 256
-# A contact stuck in many concurrent runs would grow one RocksDB value without bound.
-MAX_ACTIVE_RUNS: Final = 64
 
 RUNNING: Final = "running"
 TERMINAL_STATUSES: Final = frozenset({"completed", "failed", "goal_reached", "cancelled"})

@@ -4,20 +4,24 @@ Each problem has a JSON path (``$.nodes[2].data.templateId``), a stable snake_ca
 Codes: not_an_object, invalid_type, missing_required, invalid_value, unknown_trigger_type, invalid_cron,
 unknown_timezone, too_many_nodes, duplicate_node_id, unknown_node_type, too_many_conditions,
 delay_out_of_range, invalid_condition, unknown_operator, unknown_edge_source, unknown_edge_target,
-multiple_outgoing_edges, missing_branch, unknown_branch, missing_default_branch, split_percentages, cycle,
-unreachable_node, duplicate_goal_id, and for the caps of ``limits``: definition_too_large,
-node_data_too_large, too_many_goals, too_many_conditions (trigger, goal, condition node), conditions_too_deep,
-timeout_out_of_range.
+multiple_outgoing_edges, missing_branch, unknown_branch, missing_default_branch, end_has_edges,
+split_percentages, cycle, unreachable_node, duplicate_goal_id, and for the caps of ``limits``:
+definition_too_large, node_data_too_large, too_many_goals, too_many_conditions (trigger, goal, condition
+node), conditions_too_deep, timeout_out_of_range. Problems about one node or edge name it (``nodeId``,
+``edgeId``); the graph rules are in ``graph``. Every code above is an ``error``; the one ``warning`` is
+unsubscribed_event_type (see ``validate``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Collection
 from typing import Any, Final
 
 from streams.engine.cron import CronError, CronSchedule
+from streams.engine.graph import NodeInfo, check_edges
 from streams.engine.limits import (
+    MAX_ACTIVE_RUNS,
     MAX_CONDITIONS,
     MAX_DEFINITION_BYTES,
     MAX_DELAY_SECONDS,
@@ -27,7 +31,7 @@ from streams.engine.limits import (
     MAX_NODES,
     MAX_TRIGGER_CONDITIONS,
 )
-from streams.engine.model import BRANCHING_TYPES, NODE_TYPES, START, TRIGGER_TYPES, branch_of
+from streams.engine.model import NODE_TYPES, START, TRIGGER_TYPES
 from streams.engine.rules import (
     Collector,
     Problem,
@@ -35,8 +39,8 @@ from streams.engine.rules import (
     check_conditions_capped,
     check_node_data,
     nonempty_str,
-    switch_keys,
 )
+from streams.engine.subscriptions import check_subscribed
 from streams.engine.timeutil import zone
 
 __all__ = ["MAX_CONDITIONS", "MAX_DELAY_SECONDS", "MAX_NODES", "Problem", "check_condition", "validate"]
@@ -46,9 +50,14 @@ _STATUSES: Final = frozenset({"draft", "active", "paused", "archived"})
 _RE_ENTRY: Final = frozenset({"always", "not_while_active", "once"})
 
 
-def validate(definition: Any) -> list[Problem]:
+def validate(definition: Any, *, subscribed_types: Collection[str] | None = None) -> list[Problem]:
     """Every problem of a definition (an empty list when it is valid). ``id`` and ``tenantId`` are optional
-    here (drafts have none yet) but type-checked when present; ``compile_definition`` requires them."""
+    here (drafts have none yet) but type-checked when present; ``compile_definition`` requires them.
+
+    ``subscribed_types``: the event types that reach the engine (exact types, or NATS subject patterns
+    with ``*`` and ``>``). When given, an event trigger or goal on a type outside them is a ``warning``
+    (``unsubscribed_event_type``): any type is accepted, but that one would never arrive. Without it
+    (the default) nothing is checked; warnings never stop ``compile_definition``."""
     out = Collector()
     if not isinstance(definition, dict):
         out.add("$", "not_an_object", "a workflow definition must be a JSON object")
@@ -64,9 +73,11 @@ def validate(definition: Any) -> list[Problem]:
     _check_header(definition, out)
     _check_trigger(definition.get("trigger"), out)
     nodes = _check_nodes(definition.get("nodes", []), out)
-    _check_edges(definition.get("edges", []), nodes, out)
+    check_edges(definition.get("edges", []), nodes, out)
     _check_goals(definition.get("goals", []), out)
     _check_settings(definition.get("settings", {}), out)
+    if subscribed_types is not None:
+        check_subscribed(definition, subscribed_types, out)
     return out.problems
 
 
@@ -127,17 +138,8 @@ def _check_trigger(trigger: Any, out: Collector) -> None:
         check_conditions_capped(trigger["conditions"], f"{path}.conditions", out, cap=MAX_TRIGGER_CONDITIONS)
 
 
-@dataclass(slots=True)
-class _Nodes:
-    """The well-formed nodes, for the edge checks: id -> type, data and index in the nodes list."""
-
-    types: dict[str, str]
-    data: dict[str, Any]
-    index: dict[str, int]
-
-
-def _check_nodes(nodes: Any, out: Collector) -> _Nodes:
-    info = _Nodes({}, {}, {})
+def _check_nodes(nodes: Any, out: Collector) -> NodeInfo:
+    info = NodeInfo()
     types = info.types
     if not isinstance(nodes, list):
         out.add("$.nodes", "invalid_type", "nodes must be a list")
@@ -149,142 +151,41 @@ def _check_nodes(nodes: Any, out: Collector) -> _Nodes:
         if not isinstance(node, dict):
             out.add(path, "invalid_type", "a node must be an object")
             continue
-        node_id, kind = node.get("id"), node.get("type")
-        if not nonempty_str(node_id) or node_id == START or len(node_id) > MAX_NODE_ID_LENGTH:
-            out.add(f"{path}.id", "missing_required", "a node needs an id (1-100 chars, not 'trigger')")
-            node_id = None
-        elif node_id in types:
-            out.add(f"{path}.id", "duplicate_node_id", f"node id {node_id!r} is used twice")
-            node_id = None
-        if kind not in NODE_TYPES:
-            out.add(f"{path}.type", "unknown_node_type", f"unknown node type {kind!r}")
-        data = node.get("data", {})
-        if not isinstance(data, dict):
-            out.add(f"{path}.data", "invalid_type", "node data must be an object")
-        elif (size := json_bytes(data)) is None or size > MAX_NODE_DATA_BYTES:
-            out.add(
-                f"{path}.data",
-                "node_data_too_large",
-                f"node data is at most {MAX_NODE_DATA_BYTES} bytes as JSON, got {size}",
-            )
-        elif kind in NODE_TYPES:
-            check_node_data(kind, data, f"{path}.data", out)
+        raw_id = node.get("id")
+        named = nonempty_str(raw_id) and len(raw_id) <= MAX_NODE_ID_LENGTH  # never echo a huge id
+        with out.about(node_id=raw_id if named else None):
+            node_id = _check_node(node, path, info, out)
         if node_id is not None:
+            kind = node.get("type")
             types[node_id] = kind if isinstance(kind, str) else ""
-            info.data[node_id] = data
+            info.data[node_id] = node.get("data", {})
             info.index[node_id] = i
     return info
 
 
-def _allowed_branches(kind: str, data: Any) -> set[str] | None:
-    """Branch labels a node's edges may carry; None for nodes whose edges carry none."""
+def _check_node(node: dict[str, Any], path: str, info: NodeInfo, out: Collector) -> str | None:
+    """Check one node; returns its id when it is usable for the graph checks."""
+    node_id, kind = node.get("id"), node.get("type")
+    if not nonempty_str(node_id) or node_id == START or len(node_id) > MAX_NODE_ID_LENGTH:
+        out.add(f"{path}.id", "missing_required", "a node needs an id (1-100 chars, not 'trigger')")
+        node_id = None
+    elif node_id in info.types:
+        out.add(f"{path}.id", "duplicate_node_id", f"node id {node_id!r} is used twice")
+        node_id = None
+    if kind not in NODE_TYPES:
+        out.add(f"{path}.type", "unknown_node_type", f"unknown node type {kind!r}")
+    data = node.get("data", {})
     if not isinstance(data, dict):
-        data = {}
-    if kind == "condition":
-        return {"true", "false"}
-    if kind == "switch":
-        return {*switch_keys(data), "default"}
-    if kind == "split":
-        variants = data.get("variants") if isinstance(data.get("variants"), list) else []
-        return {str(v.get("id")) for v in variants if isinstance(v, dict)}
-    return None
-
-
-Outgoing = dict[str, list[tuple[int, str, str | None]]]
-
-
-def _check_edges(edges: Any, nodes: _Nodes, out: Collector) -> None:
-    types = nodes.types
-    if not isinstance(edges, list):
-        out.add("$.edges", "invalid_type", "edges must be a list")
-        return
-    outgoing: Outgoing = {}
-    for i, edge in enumerate(edges):
-        path = f"$.edges[{i}]"
-        if not isinstance(edge, dict):
-            out.add(path, "invalid_type", "an edge must be an object")
-            continue
-        source, target = edge.get("source"), edge.get("target")
-        ok = True
-        if not isinstance(source, str) or (source != START and source not in types):
-            out.add(
-                f"{path}.source", "unknown_edge_source", f"edge source {source!r} is not a node or 'trigger'"
-            )
-            ok = False
-        if not isinstance(target, str) or target not in types:
-            out.add(f"{path}.target", "unknown_edge_target", f"edge target {target!r} is not a node")
-            ok = False
-        if ok and isinstance(source, str) and isinstance(target, str):
-            outgoing.setdefault(source, []).append((i, target, branch_of(edge)))
-    _check_outgoing(outgoing, nodes, out)
-    _check_graph(outgoing, nodes, out)
-
-
-def _check_outgoing(outgoing: Outgoing, nodes: _Nodes, out: Collector) -> None:
-    for source, targets in outgoing.items():
-        kind = nodes.types.get(source, "")
-        if kind not in BRANCHING_TYPES:
-            if len(targets) > 1:
-                i = targets[1][0]
-                out.add(
-                    f"$.edges[{i}]", "multiple_outgoing_edges", f"{source!r} may have only one outgoing edge"
-                )
-            continue
-        allowed = _allowed_branches(kind, nodes.data.get(source))
-        seen: set[str] = set()
-        for i, _target, branch in targets:
-            if branch is None or allowed is None or branch not in allowed:
-                out.add(
-                    f"$.edges[{i}].branch", "unknown_branch", f"{kind} {source!r} has no branch {branch!r}"
-                )
-            elif branch in seen:
-                out.add(
-                    f"$.edges[{i}].branch", "unknown_branch", f"branch {branch!r} of {source!r} is used twice"
-                )
-            seen.add(branch or "")
-        if kind == "condition":
-            for branch in ("true", "false"):
-                if branch not in seen:
-                    out.add("$.edges", "missing_branch", f"condition {source!r} has no {branch!r} branch")
-        if kind == "switch" and "default" not in seen:
-            out.add("$.edges", "missing_default_branch", f"switch {source!r} has no 'default' branch")
-
-
-def _check_graph(outgoing: Outgoing, nodes: _Nodes, out: Collector) -> None:
-    reachable: set[str] = set()
-    stack = [t for _, t, _b in outgoing.get(START, [])]
-    while stack:
-        node = stack.pop()
-        if node not in reachable:
-            reachable.add(node)
-            stack.extend(t for _, t, _b in outgoing.get(node, []))
-    order = list(nodes.types)
-    for node in order:
-        if node not in reachable:
-            out.add(
-                f"$.nodes[{nodes.index[node]}]",
-                "unreachable_node",
-                f"node {node!r} is not reachable from the trigger",
-            )
-    # Iterative three-colour DFS: recursion would hit the limit on a 100-node chain plus nesting.
-    colour: dict[str, int] = {}
-    for root in order:
-        if colour.get(root):
-            continue
-        path = [(root, iter([t for _, t, _b in outgoing.get(root, [])]))]
-        colour[root] = 1
-        while path:
-            node, children = path[-1]
-            child = next(children, None)
-            if child is None:
-                colour[node] = 2
-                path.pop()
-            elif colour.get(child) == 1:
-                out.add("$.edges", "cycle", f"edges form a cycle through {child!r} (loops are not supported)")
-                return
-            elif not colour.get(child):
-                colour[child] = 1
-                path.append((child, iter([t for _, t, _b in outgoing.get(child, [])])))
+        out.add(f"{path}.data", "invalid_type", "node data must be an object")
+    elif (size := json_bytes(data)) is None or size > MAX_NODE_DATA_BYTES:
+        out.add(
+            f"{path}.data",
+            "node_data_too_large",
+            f"node data is at most {MAX_NODE_DATA_BYTES} bytes as JSON, got {size}",
+        )
+    elif kind in NODE_TYPES:
+        check_node_data(kind, data, f"{path}.data", out)
+    return node_id
 
 
 def _check_goals(goals: Any, out: Collector) -> None:
@@ -324,6 +225,15 @@ def _check_settings(settings: Any, out: Collector) -> None:
         return
     if settings.get("reEntry", "always") not in _RE_ENTRY:
         out.add("$.settings.reEntry", "invalid_value", f"reEntry must be one of {sorted(_RE_ENTRY)}")
+    cap = settings.get("maxActiveRunsPerContact")
+    if cap is not None and (
+        not isinstance(cap, int) or isinstance(cap, bool) or not 1 <= cap <= MAX_ACTIVE_RUNS
+    ):
+        out.add(
+            "$.settings.maxActiveRunsPerContact",
+            "invalid_value",
+            f"maxActiveRunsPerContact must be an integer from 1 to {MAX_ACTIVE_RUNS}",
+        )
     tz = settings.get("timezone")
     if tz is not None and (not isinstance(tz, str) or zone(tz) is None):
         out.add("$.settings.timezone", "unknown_timezone", f"unknown IANA time zone {tz!r}")

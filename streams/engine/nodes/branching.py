@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Final
 
 from streams.engine.conditions import MISSING, compile_condition, compile_path, values_equal
 from streams.engine.nodes.base import Continue, NodeHandler, Outcome
+from streams.engine.rules import switch_case_key
 
 if TYPE_CHECKING:
     from streams.engine.context import StepContext
@@ -31,14 +32,9 @@ def _condition(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str)
     return Continue(node.branches.get("false"), node.config["out_false"])
 
 
-def _case_key(case: dict[str, object]) -> str:
-    key = case.get("id", case.get("label", case.get("value")))
-    return "true" if key is True else "false" if key is False else str(key)
-
-
 def _prepare_switch(node: PlanNode) -> None:
     node.getter = compile_path(str(node.data["field"]))
-    node.config["cases"] = [(_case_key(c), c.get("value")) for c in node.data["cases"]]
+    node.config["cases"] = [(switch_case_key(c), c.get("value")) for c in node.data["cases"]]
 
 
 def _switch(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:

@@ -8,17 +8,32 @@ from typing import Any
 import pytest
 
 from streams.engine import DefinitionError, WorkflowDefinition, compile_definition, validate
+from streams.engine.graph import GRAPH_COMPLETENESS_CODES
 
 from .helpers import node, workflow
-from .validation_cases import CASES, base
+from .validation_cases import CASES, base, spec_example
 
 
-def test_spec_example_is_valid() -> None:
+def test_base_is_valid() -> None:
     assert validate(base()) == []
     definition = compile_definition(base())
     assert isinstance(definition, WorkflowDefinition)
     assert definition.plan.start == "node-1"
     assert definition.plan.nodes["node-1"].next == "node-2"
+    assert definition.plan.nodes["node-3"].branches == {"true": "node-4", "false": "node-5"}
+
+
+def test_spec_example_as_written_is_refused_for_writing_but_still_compiles() -> None:
+    # Its condition has no edges: an editor must show both dangling branches on node-3. A version stored
+    # before this rule still loads in the worker (a run ends after the condition, as it always did).
+    problems = validate(spec_example())
+    assert [(p.path, p.code, p.node_id) for p in problems] == [
+        ("$.nodes[2]", "missing_branch", "node-3"),
+        ("$.nodes[2]", "missing_branch", "node-3"),
+    ]
+    assert "'true'" in problems[0].message
+    assert "'false'" in problems[1].message
+    assert compile_definition(spec_example()).plan.nodes["node-3"].branches == {}
 
 
 @pytest.mark.parametrize(("name", "mutate", "code", "path"), CASES, ids=[c[0] for c in CASES])
@@ -27,6 +42,10 @@ def test_rule(name: str, mutate: Callable[[dict[str, Any]], Any], code: str, pat
     mutate(d)
     problems = validate(d)
     assert (path, code) in {(p.path, p.code) for p in problems}, problems
+    assert all(p.severity == "error" for p in problems)
+    if code in GRAPH_COMPLETENESS_CODES:
+        compile_definition(d)  # refused where definitions are written; stored versions keep loading
+        return
     with pytest.raises(DefinitionError) as info:
         compile_definition(d)
     assert any(p.code == code for p in info.value.problems)
@@ -100,11 +119,13 @@ def test_valid_branching_nodes() -> None:
             {"source": "sw", "target": "e2", "branch": "free-case"},
             {"source": "sw", "target": "e2", "branch": "default"},
             {"source": "sp", "target": "e3", "branch": "A"},
+            {"source": "sp", "target": "e3", "branch": "B"},
         ],
     )
     assert validate(d) == []
     plan = compile_definition(d).plan
     assert plan.nodes["c"].branches == {"true": "sw", "false": "e1"}
+    assert plan.nodes["sp"].branches == {"A": "e3", "B": "e3"}
 
 
 def test_schedule_and_webhook_triggers_are_valid() -> None:

@@ -1,5 +1,5 @@
-"""The validation rule table: a valid base definition (the spec's example), one mutation per rule, the
-expected code and path."""
+"""The validation rule table: a valid base definition (the spec's example with both branches of its
+condition connected), one mutation per rule, the expected code and path."""
 
 from __future__ import annotations
 
@@ -54,8 +54,21 @@ SPEC_EXAMPLE: dict[str, Any] = {
 }
 
 
-def base() -> dict[str, Any]:
+def spec_example() -> dict[str, Any]:
+    """The specification's example as written: its condition node-3 has no outgoing edges."""
     return copy.deepcopy(SPEC_EXAMPLE)
+
+
+def base() -> dict[str, Any]:
+    """The spec's example with node-3's branches connected to two end nodes (nodes[3], nodes[4],
+    edges[3], edges[4]): valid, so each mutation below adds exactly its own problem."""
+    d = spec_example()
+    d["nodes"] += [node("node-4", "end"), node("node-5", "end")]
+    d["edges"] += [
+        {"id": "e-true", "source": "node-3", "target": "node-4", "branch": "true"},
+        {"id": "e-false", "source": "node-3", "target": "node-5", "branch": "false"},
+    ]
+    return d
 
 
 def set_node(index: int, **changes: Any) -> Callable[[dict[str, Any]], None]:
@@ -82,6 +95,29 @@ def append_node(
         d["edges"] += [edge, {"source": n["id"], "target": "node-3"}] if not branch else [edge]
 
     return mutate
+
+
+def switch_with_cases(d: dict[str, Any]) -> None:
+    """A switch after node-2 whose case "b" has no edge (case "a" and default do)."""
+    cases = [{"id": "a", "value": "a"}, {"id": "b", "value": "b"}]
+    d["nodes"].append(node("sw", "switch", field="attributes.plan", cases=cases))
+    d["edges"] = [e for e in d["edges"] if e["source"] != "node-2"]
+    d["edges"] += [
+        {"source": "node-2", "target": "sw"},
+        {"source": "sw", "target": "node-3", "branch": "a"},
+        {"source": "sw", "target": "node-3", "branch": "default"},
+    ]
+
+
+def split_with_variants(d: dict[str, Any]) -> None:
+    """A split after node-2 whose variant "B" has no edge."""
+    variants = [{"id": "A", "percentage": 50}, {"id": "B", "percentage": 50}]
+    d["nodes"].append(node("sp", "split", variants=variants))
+    d["edges"] = [e for e in d["edges"] if e["source"] != "node-2"]
+    d["edges"] += [
+        {"source": "node-2", "target": "sp"},
+        {"source": "sp", "target": "node-3", "sourceHandle": "A"},
+    ]
 
 
 def too_many_nodes(d: dict[str, Any]) -> None:
@@ -126,37 +162,54 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "edge to unknown node",
         lambda d: d["edges"].append({"source": "node-3", "target": "ghost"}),
         "unknown_edge_target",
-        "$.edges[3].target",
+        "$.edges[5].target",
     ),
     (
         "edge from unknown node",
         lambda d: d["edges"].append({"source": "ghost", "target": "node-3"}),
         "unknown_edge_source",
-        "$.edges[3].source",
+        "$.edges[5].source",
     ),
     (
         "unreachable node",
         lambda d: d["nodes"].append(node("island", "end")),
         "unreachable_node",
-        "$.nodes[3]",
+        "$.nodes[5]",
     ),
     (
         "condition with one branch",
-        lambda d: (
-            d["nodes"].append(node("n4", "end")),
-            d["edges"].append({"source": "node-3", "target": "n4", "branch": "true"}),
-        ),
+        lambda d: (d["edges"].pop(4), d["nodes"].pop(4)),
         "missing_branch",
-        "$.edges",
+        "$.nodes[2]",
+    ),
+    (
+        "condition without edges (the spec's example as written)",
+        lambda d: d.update(nodes=d["nodes"][:3], edges=d["edges"][:3]),
+        "missing_branch",
+        "$.nodes[2]",
+    ),
+    ("switch case without edge", switch_with_cases, "missing_branch", "$.nodes[5].data.cases[1]"),
+    ("split variant without edge", split_with_variants, "missing_branch", "$.nodes[5].data.variants[1]"),
+    (
+        "end node with an outgoing edge",
+        lambda d: d["edges"].append({"source": "node-4", "target": "node-5"}),
+        "end_has_edges",
+        "$.edges[5]",
+    ),
+    (
+        "sourceHandle that is not a branch",
+        lambda d: d["edges"][3].update(branch=None, sourceHandle="maybe"),
+        "unknown_branch",
+        "$.edges[3].sourceHandle",
     ),
     (
         "condition edge without branch",
         lambda d: (
-            d["nodes"].append(node("n4", "end")),
-            d["edges"].append({"source": "node-3", "target": "n4"}),
+            d["nodes"].append(node("n6", "end")),
+            d["edges"].append({"source": "node-3", "target": "n6"}),
         ),
         "unknown_branch",
-        "$.edges[3].branch",
+        "$.edges[5].branch",
     ),
     (
         "split not summing to 100",
@@ -164,7 +217,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
             node("s", "split", variants=[{"id": "a", "percentage": 50}, {"id": "b", "percentage": 40}])
         ),
         "split_percentages",
-        "$.nodes[3].data.variants",
+        "$.nodes[5].data.variants",
     ),
     ("unknown node type", set_node(0, type="send_pigeon"), "unknown_node_type", "$.nodes[0].type"),
     (
@@ -258,25 +311,29 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "switch without cases",
         append_node(node("sw", "switch", field="attributes.plan", cases=[])),
         "missing_required",
-        "$.nodes[3].data.cases",
+        "$.nodes[5].data.cases",
     ),
     (
         "switch without field",
         append_node(node("sw", "switch", cases=[{"value": 1}])),
         "missing_required",
-        "$.nodes[3].data.field",
+        "$.nodes[5].data.field",
     ),
     (
         "switch without default",
-        append_node(node("sw", "switch", field="x", cases=[{"value": "a"}]), source="node-2"),
+        lambda d: (
+            switch_with_cases(d),
+            d["edges"].pop(-1),
+            d["edges"].append({"source": "sw", "target": "node-3", "branch": "b"}),
+        ),
         "missing_default_branch",
-        "$.edges",
+        "$.nodes[5]",
     ),
     (
         "split without variants",
         append_node(node("s", "split", variants=[])),
         "missing_required",
-        "$.nodes[3].data.variants",
+        "$.nodes[5].data.variants",
     ),
     (
         "unknown operator",
@@ -387,6 +444,24 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "$.settings.reEntry",
     ),
     (
+        "maxActiveRunsPerContact below 1",
+        lambda d: d.update(settings={"maxActiveRunsPerContact": 0}),
+        "invalid_value",
+        "$.settings.maxActiveRunsPerContact",
+    ),
+    (
+        "maxActiveRunsPerContact above the contact cap",
+        lambda d: d.update(settings={"maxActiveRunsPerContact": 501}),
+        "invalid_value",
+        "$.settings.maxActiveRunsPerContact",
+    ),
+    (
+        "maxActiveRunsPerContact not an integer",
+        lambda d: d.update(settings={"maxActiveRunsPerContact": "10"}),
+        "invalid_value",
+        "$.settings.maxActiveRunsPerContact",
+    ),
+    (
         "bad settings timezone",
         lambda d: d.update(settings={"timezone": "Nowhere/Land"}),
         "unknown_timezone",
@@ -398,6 +473,6 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "two edges out of an action",
         lambda d: d["edges"].append({"source": "node-1", "target": "node-3"}),
         "multiple_outgoing_edges",
-        "$.edges[3]",
+        "$.edges[5]",
     ),
 ]
