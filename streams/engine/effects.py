@@ -24,6 +24,7 @@ __all__ = [
     "ContactErased",
     "Effect",
     "EmitRunEvent",
+    "EnrolmentSkipped",
     "RemoveFromSegment",
     "RemoveTag",
     "ScheduleTimer",
@@ -269,6 +270,37 @@ class EmitRunEvent(_Base):
 
 
 @dataclass(frozen=True, slots=True)
+class EnrolmentSkipped(_Base):
+    """A trigger matched but a re-entry cap refused the run: nothing started. ``run_id`` is the id the run
+    would have had (so a redelivered trigger is one message: the key derives from it); ``reason`` is
+    ``workflow_active_runs_limit`` (the workflow's maxActiveRunsPerContact) or
+    ``contact_active_runs_limit`` (all workflows together); ``active_runs`` what counted against ``limit``.
+    Not a ``run_event``: the projector creates no run for it."""
+
+    workflow_id: str
+    version: int
+    reason: str
+    limit: int
+    active_runs: int
+    occurred_at: int
+    trigger_event: Mapping[str, Any]
+
+    kind: ClassVar[str] = "enrolment_skipped"
+    SUBJECT: ClassVar[str | None] = et.RUN_ENROLMENT_SKIPPED
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self._head()
+        d["workflowId"] = self.workflow_id
+        d["version"] = self.version
+        d["reason"] = self.reason
+        d["limit"] = self.limit
+        d["activeRuns"] = self.active_runs
+        d["occurredAt"] = self.occurred_at
+        d["triggerEvent"] = dict(self.trigger_event)
+        return d
+
+
+@dataclass(frozen=True, slots=True)
 class ContactErased(_Base):
     """The contact's runs are cancelled and its worker state may go: ``runs_cancelled`` counts the runs,
     and nothing of the profile is carried (the event itself must not keep what was erased).
@@ -299,5 +331,6 @@ Effect = (
     | ScheduleTimer
     | CancelTimer
     | EmitRunEvent
+    | EnrolmentSkipped
     | ContactErased
 )

@@ -114,9 +114,8 @@ def cancel_wait_timer(ctx: StepContext, run: Run, node_id: str | None) -> None:
     )
 
 
-def start_run(ctx: StepContext, run: Run, plan: Plan, *, reject: str | None = None) -> None:
-    """Record a new run and execute it; ``reject`` fails it at once (started then failed, so the read
-    model sees why the contact did not enter)."""
+def start_run(ctx: StepContext, run: Run, plan: Plan) -> None:
+    """Record a new run and execute it."""
     ctx.add_run(run)
     ctx.emit(
         EmitRunEvent(
@@ -131,9 +130,6 @@ def start_run(ctx: StepContext, run: Run, plan: Plan, *, reject: str | None = No
             None,
         )
     )
-    if reject is not None:
-        end_run(ctx, run, "failed", error=reject)
-        return
     advance(ctx, run, plan, plan.start)
 
 

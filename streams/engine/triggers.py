@@ -11,6 +11,10 @@
   event would have derived, so a run that exists is not started again. See ``step``.
 * ``manual``: ``workflow.trigger.manual`` addressed by ``data.workflowId`` starts any active workflow of
   the tenant, whatever its trigger type, without trigger conditions (an operator chose the contact).
+
+Re-entry caps: a contact has at most ``settings.maxActiveRunsPerContact`` active runs of one workflow
+(default 10) and ``MAX_ACTIVE_RUNS`` in all. An enrolment past a cap is not started: it emits
+``EnrolmentSkipped`` (``workflow.run.enrolment_skipped``) instead, and no run exists for it.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from streams.engine import event_types as et
-from streams.engine.ids import run_id_for
+from streams.engine.effects import EnrolmentSkipped
+from streams.engine.ids import run_event_key, run_id_for
+from streams.engine.limits import MAX_ACTIVE_RUNS
 from streams.engine.runner import start_run
-from streams.engine.state import MAX_ACTIVE_RUNS, Run
+from streams.engine.state import Run
 
 if TYPE_CHECKING:
     from streams.engine.context import StepContext
@@ -112,12 +118,41 @@ def start_triggered_runs(
         finished = ctx.finished.get(plan.workflow_id)
         if run_id in ctx.runs or (finished is not None and finished.run_id == run_id):
             continue  # this event already started this run (its id fell out of the dedupe window)
+        skipped = _over_cap(ctx, plan)
+        if skipped is not None:
+            reason, limit, active = skipped
+            ctx.emit(
+                EnrolmentSkipped(
+                    ctx.tenant_id,
+                    ctx.contact_id,
+                    run_id,
+                    None,
+                    run_event_key(run_id, et.RUN_ENROLMENT_SKIPPED),
+                    plan.workflow_id,
+                    plan.version,
+                    reason,
+                    limit,
+                    active,
+                    ctx.now,
+                    {"id": event.id, "type": event.type},
+                )
+            )
+            continue
         if summary is None:
             summary = _trigger_summary(ctx)
             if replayed:
                 summary["replayed"] = True
-        run = Run(run_id, plan.workflow_id, plan.version, ctx.now, summary)
-        too_many = len(ctx.runs) >= MAX_ACTIVE_RUNS
-        start_run(
-            ctx, run, plan, reject=f"contact has {MAX_ACTIVE_RUNS} active runs (limit)" if too_many else None
-        )
+        start_run(ctx, Run(run_id, plan.workflow_id, plan.version, ctx.now, summary), plan)
+
+
+def _over_cap(ctx: StepContext, plan: Plan) -> tuple[str, int, int] | None:
+    """(reason, limit, active runs) when a re-entry cap refuses a new run of ``plan``, else None."""
+    total = len(ctx.runs)
+    if total >= MAX_ACTIVE_RUNS:
+        return "contact_active_runs_limit", MAX_ACTIVE_RUNS, total
+    limit = plan.max_active_runs
+    if total < limit:
+        return None  # cheap common case: fewer runs in all than this workflow may have
+    workflow_id = plan.workflow_id
+    own = sum(1 for r in ctx.runs.values() if r.workflow_id == workflow_id)
+    return ("workflow_active_runs_limit", limit, own) if own >= limit else None

@@ -6,9 +6,7 @@ from typing import Any
 
 import pytest
 
-from streams.engine.state import MAX_ACTIVE_RUNS
-
-from .helpers import T0, Harness, kinds, node, only, run_status, workflow
+from .helpers import T0, Harness, node, only, run_status, workflow
 
 
 # -- re-entry ---------------------------------------------------------------------------------------------
@@ -155,14 +153,3 @@ def test_manual_trigger_of_another_tenant_is_ignored() -> None:
     other["tenantId"] = "t2"
     h = Harness(other)
     assert h.apply("workflow.trigger.manual", {"workflowId": "wf1"}) == []
-
-
-def test_active_run_limit() -> None:
-    h = Harness(
-        workflow([node("d", "delay", duration=1, unit="days")], trigger={"type": "event", "event": "ping"})
-    )
-    for _ in range(MAX_ACTIVE_RUNS):
-        h.apply("ping")
-    effects = h.apply("ping")
-    assert kinds(effects) == ["run.started", "run.failed"]
-    assert len(h.state.runs) == MAX_ACTIVE_RUNS
