@@ -4,10 +4,11 @@ A condition is ``{"field", "operator", "value"}``, a group ``{"all": [...]}`` / 
 list (all must hold). Field paths are dotted:
 
 * ``attributes.x``, ``tags``, ``segments``, ``contact.x`` and top-level profile fields such as ``source``;
-* ``event.type`` / ``event.id`` / ``event.occurredAt`` and ``event.data.x``
+  ``contact.id`` is the contact's id (the key of its events), whatever the profile holds;
+* ``event.type`` / ``event.id`` / ``event.occurredAt`` / ``event.contactId`` and ``event.data.x``
   (``event.x`` reads ``data.x``);
-* run context: ``hasOpened``, ``hasClicked``, ``variables.x``; a bare name that is not a profile field
-  falls back to the run's variables.
+* run context: ``hasOpened``, ``hasClicked``, ``variables.x``, ``run.id``, ``workflow.id``,
+  ``workflow.version``; a bare name that is not a profile field falls back to the run's variables.
 
 A type mismatch or a missing field makes an operator false (the negated operators ``not_equals``,
 ``not_contains``, ``not_in`` and ``not_exists`` are true on a missing field). Nothing here raises at
@@ -48,17 +49,24 @@ _PROFILE_ROOTS: Final = frozenset({"attributes", "tags", "segments"})
 
 class Scope:
     """What a condition can see. ``event`` is the event being applied (or, in node conditions, the run's
-    triggering event summary); ``run`` is None for trigger conditions."""
+    triggering event summary); ``run`` is None for trigger conditions; ``contact_id`` the contact's id."""
 
-    __slots__ = ("event", "now", "profile", "run")
+    __slots__ = ("contact_id", "event", "now", "profile", "run")
 
     def __init__(
-        self, profile: Mapping[str, Any], event: Mapping[str, Any], run: Run | None, now: int
+        self,
+        profile: Mapping[str, Any],
+        event: Mapping[str, Any],
+        run: Run | None,
+        now: int,
+        *,
+        contact_id: str | None = None,
     ) -> None:
         self.profile = profile
         self.event = event
         self.run = run
         self.now = now
+        self.contact_id = contact_id
 
 
 Getter = Callable[[Scope], Any]
@@ -79,8 +87,32 @@ def _walk(value: Any, parts: tuple[str, ...]) -> Any:
     return value
 
 
+def _contact_id(s: Scope) -> Any:
+    return s.contact_id if s.contact_id is not None else _walk(s.profile, ("id",))
+
+
+def _event_contact_id(s: Scope) -> Any:
+    # A run's trigger summary does not repeat the contact id: every event of a run is the contact's.
+    value = s.event.get("contactId", MISSING)
+    return s.contact_id if value is MISSING and s.contact_id is not None else value
+
+
+# Exact paths naming the run and its workflow. Only these: other ``run.x`` / ``workflow.x`` paths keep
+# resolving as profile fields or node variables, as they did before these names existed.
+_RUN_PATHS: Final[dict[str, Getter]] = {
+    "run.id": lambda s: MISSING if s.run is None else s.run.run_id,
+    "workflow.id": lambda s: MISSING if s.run is None else s.run.workflow_id,
+    "workflow.version": lambda s: MISSING if s.run is None else s.run.version,
+    "contact.id": _contact_id,
+    "event.contactId": _event_contact_id,
+}
+
+
 def compile_path(path: str) -> Getter:
     """A getter for a dotted path; see the module docstring for the roots."""
+    exact = _RUN_PATHS.get(path)
+    if exact is not None:
+        return exact
     head, *tail = path.split(".")
     rest = tuple(tail)
     if head == "event":

@@ -135,11 +135,11 @@ class StepContext:
 
     def event_scope(self, run: Run | None) -> Scope:
         """Trigger conditions and goals see the event being applied."""
-        return Scope(self.profile, self.event_view(), run, self.now)
+        return Scope(self.profile, self.event_view(), run, self.now, contact_id=self.contact_id)
 
     def run_scope(self, run: Run) -> Scope:
         """Node conditions see the run's triggering event."""
-        return Scope(self.profile, run.trigger, run, self.now)
+        return Scope(self.profile, run.trigger, run, self.now, contact_id=self.contact_id)
 
     def timezone_for(self, plan: Plan) -> ZoneInfo | None:
         """The contact's zone, else the workflow's, else None (UTC)."""

@@ -2,11 +2,13 @@
 workflow.action.failed, guarded by an action_timeout timer.
 
 URLs are rendered with every template value percent-encoded and must keep the template's host; a JSON body
-is rendered as data. Headers and bodies go to the executor unredacted: only step records are redacted."""
+is rendered as data. A webhook without ``body`` (POST, PUT, PATCH) sends the run's identity:
+``{"contact": {"id"}, "event": {"id", "type"}, "run": {"id", "workflowId"}}`` (the triggering event).
+Headers and bodies go to the executor unredacted: only step records are redacted."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from streams.engine import event_types as et
 from streams.engine.effects import CallWebhook, SendSlack
@@ -23,6 +25,8 @@ __all__ = ["HTTP_HANDLERS"]
 DEFAULT_TIMEOUT_MS: Final = 10_000  # one HTTP attempt
 # All attempts together: the executor retries with backoff, so the run's timer allows several attempts.
 DEFAULT_ACTION_TIMEOUT_MS: Final = 300_000
+# Methods that carry the default body when a webhook node has none (a GET or DELETE sends no body).
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 
 
 def _prepare(node: PlanNode) -> None:
@@ -34,6 +38,20 @@ def _prepare(node: PlanNode) -> None:
     url = data.get("url") if node.type == "webhook" else data.get("webhookUrl")
     node.config["url_host"] = static_host(url) if isinstance(url, str) else None
     node.config["body"] = json_body(data.get("body"))
+    node.config["default_body"] = (
+        node.type == "webhook"
+        and "body" not in data
+        and str(data.get("method", "POST")).upper() in _BODY_METHODS
+    )
+
+
+def _default_body(ctx: StepContext, run: Run) -> dict[str, Any]:
+    trigger = run.trigger
+    return {
+        "contact": {"id": ctx.contact_id},
+        "event": {"id": trigger.get("id"), "type": trigger.get("type")},
+        "run": {"id": run.run_id, "workflowId": run.workflow_id},
+    }
 
 
 def _webhook(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
@@ -52,7 +70,7 @@ def _webhook(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -
             url,
             str(data.get("method", "POST")).upper(),
             render(data.get("headers") or {}, scope),
-            render(node.config["body"], scope),
+            _default_body(ctx, run) if node.config["default_body"] else render(node.config["body"], scope),
             node.config["timeout_ms"],
         )
     )
