@@ -80,14 +80,16 @@ async def list_workflows(
 )
 async def validate_workflow(
     principal: CurrentPrincipal,
+    request: Request,
     definition: Annotated[
         dict[str, Any],
         Body(examples=[{"trigger": {"type": "event", "event": "contact.created"}, "nodes": [], "edges": []}]),
     ],
 ) -> Envelope[ValidationOut]:
-    problems = service.problems_of(definition, tenant_id=principal.tenant_id)
-    out = [ProblemOut(path=p.path, code=p.code, message=p.message) for p in problems]
-    return Envelope(data=ValidationOut(valid=not problems, problems=out))
+    subscribed = service.subscribed_types(_settings(request))
+    problems = service.problems_of(definition, tenant_id=principal.tenant_id, subscribed=subscribed)
+    out = [ProblemOut.model_validate(p.to_dict()) for p in problems]
+    return Envelope(data=ValidationOut(valid=not service.blocking(problems), problems=out))
 
 
 @router.get("/{workflow_id}", summary="Get a workflow", responses=_ERRORS)

@@ -141,10 +141,15 @@ class ProblemOut(Schema):
     path: str = Field(examples=["$.nodes[0].data.templateId"])
     code: str = Field(examples=["missing_required"])
     message: str
+    severity: Literal["error", "warning"] = Field(
+        description="an error refuses the definition; a warning never blocks create, update or activate"
+    )
+    node_id: str | None = Field(default=None, description="the node the problem concerns, if one")
+    edge_id: str | None = Field(default=None, description="the edge the problem concerns (when it has an id)")
 
 
 class ValidationOut(Schema):
-    valid: bool
+    valid: bool = Field(description="true when no problem is an error (warnings allowed)")
     problems: list[ProblemOut]
 
 

@@ -13,7 +13,9 @@ The active pointer is published on every status change and when an active workfl
 
 from __future__ import annotations
 
+import importlib
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -47,24 +49,54 @@ def user_uuid(principal: Principal) -> uuid.UUID:
         return uuid.uuid5(_USER_NAMESPACE, principal.user_id)
 
 
-def problems_of(definition: dict[str, Any], *, tenant_id: str) -> list[Problem]:
-    """Every problem the engine finds, including those only compiling reveals (types of known fields)."""
-    problems = validate(definition)
-    if problems:
+# The bridge's default subjects: the spec's six, form submissions and the custom-event namespace.
+_DEFAULT_SUBSCRIBED: Final = (
+    "contact.created",
+    "contact.updated",
+    "segment.member.added",
+    "segment.member.removed",
+    "pipeline.message.opened",
+    "pipeline.message.clicked",
+    "form.submitted",
+    "events.>",
+)
+
+
+def subscribed_types(settings: Settings) -> tuple[str, ...]:
+    """The event types (or subject patterns) the bridge delivers: a trigger on another type is a warning."""
+    try:  # the bridge's configurable subject list, where this build has one
+        subjects = importlib.import_module("workflows.subjects")
+    except ModuleNotFoundError:
+        return _DEFAULT_SUBSCRIBED
+    return tuple(subjects.subscribed_event_types(settings))
+
+
+def blocking(problems: list[Problem]) -> list[Problem]:
+    """The problems that refuse a definition: warnings never block create, update or activate."""
+    return [p for p in problems if p.severity == "error"]
+
+
+def problems_of(
+    definition: dict[str, Any], *, tenant_id: str, subscribed: Collection[str] | None = None
+) -> list[Problem]:
+    """Every problem the engine finds, including those only compiling reveals (types of known fields).
+    With ``subscribed``, also a warning for a trigger or goal on a type no subscribed subject delivers."""
+    problems = validate(definition, subscribed_types=subscribed)
+    if blocking(problems):
         return problems
     try:
         compile_definition({**definition, "id": "validation", "tenantId": tenant_id})
     except DefinitionError as exc:
-        return exc.problems
-    return []
+        return [*exc.problems, *(p for p in problems if p not in exc.problems)]
+    return problems
 
 
 def check_definition(definition: dict[str, Any], *, tenant_id: str) -> None:
-    problems = problems_of(definition, tenant_id=tenant_id)
-    if problems:
+    errors = blocking(problems_of(definition, tenant_id=tenant_id))
+    if errors:
         raise UnprocessableError(
-            f"the workflow definition has {len(problems)} problem(s)",
-            details=[p.to_dict() for p in problems],
+            f"the workflow definition has {len(errors)} problem(s)",
+            details=[p.to_dict() for p in errors],
         )
 
 
