@@ -16,6 +16,16 @@ SEGMENT_MEMBER_ADDED: Final = "segment.member.added"
 SEGMENT_MEMBER_REMOVED: Final = "segment.member.removed"
 MESSAGE_OPENED: Final = "pipeline.message.opened"
 MESSAGE_CLICKED: Final = "pipeline.message.clicked"
+# The spec's "form submissions".
+FORM_SUBMITTED: Final = "form.submitted"
+# What the platform already knows of a contact (profile, tags, segment memberships), sent by the contacts
+# module on deploy or nightly and by `workflows contacts import`: it sets the profile and starts nothing
+# (no trigger, no goal, no segment enrolment), so contacts are known before their first event.
+CONTACT_SNAPSHOT: Final = "contact.snapshot"
+# Custom events: a message on ``events.<type>`` is the event type ``<type>`` (``events.order.placed`` is
+# ``order.placed``). One namespace keeps custom types apart from the platform's subjects and ACLs.
+CUSTOM_SUBJECT_PREFIX: Final = "events."
+CUSTOM_SUBJECTS: Final = CUSTOM_SUBJECT_PREFIX + ">"
 
 # The spec's goal example uses this name; the contacts module publishes contact.updated, so a trigger or a
 # goal on contact.attribute_changed also matches contact.updated.
@@ -46,7 +56,21 @@ PLATFORM_EVENT_TYPES: Final = frozenset(
         SEGMENT_MEMBER_REMOVED,
         MESSAGE_OPENED,
         MESSAGE_CLICKED,
+        FORM_SUBMITTED,
+        CONTACT_SNAPSHOT,
     }
+)
+# The NATS subjects the bridge subscribes to unless configured otherwise (WORKFLOWS_BRIDGE_SUBJECTS).
+DEFAULT_INBOUND_SUBJECTS: Final = (
+    CONTACT_CREATED,
+    CONTACT_UPDATED,
+    SEGMENT_MEMBER_ADDED,
+    SEGMENT_MEMBER_REMOVED,
+    MESSAGE_OPENED,
+    MESSAGE_CLICKED,
+    FORM_SUBMITTED,
+    CONTACT_SNAPSHOT,
+    CUSTOM_SUBJECTS,
 )
 INTERNAL_EVENT_TYPES: Final = frozenset(
     {

@@ -11,6 +11,10 @@ Event ``data`` shapes (documented for the contacts and segments modules and the 
   (``attributes`` merges, ``attributes.x`` sets one attribute, ``tags`` / ``segments`` replace the list,
   any other key sets a top-level field) or a list
   ``[{"field": "attributes.plan", "newValue": "pro"}, ...]`` (``value`` is accepted for ``newValue``).
+* ``contact.snapshot``: what the platform knows of the contact, ``data.contact`` or (without that key)
+  ``data`` itself: ``{"email", ..., "attributes": {...}, "tags": [...], "segments": [...]}``. It replaces the
+  profile; ``tags`` and ``segments`` replace the known lists when present and keep them when absent. The
+  engine starts no run and checks no goal for it (see ``step``).
 * ``segment.member.added`` / ``segment.member.removed``: ``data.segmentId``.
 * ``pipeline.message.opened`` / ``pipeline.message.clicked``: ``data.runId`` (or the send's
   ``data.idempotencyKey``, whose first part is the run id) attributes the open/click to the run that sent
@@ -82,6 +86,17 @@ def _run_of_message(data: Any) -> str | None:
     return key.split(":", 1)[0] if isinstance(key, str) else None
 
 
+def _apply_snapshot(ctx: StepContext, data: Any) -> None:
+    contact = data.get("contact", data)
+    if not isinstance(contact, dict):
+        return
+    known = ctx.profile
+    profile = normalize_profile(contact, segments=known.get("segments"))
+    if not isinstance(contact.get("tags"), list) and isinstance(known.get("tags"), list):
+        profile["tags"] = list(known["tags"])
+    ctx.replace_profile(profile)
+
+
 def apply_profile_event(ctx: StepContext) -> None:
     event = ctx.event
     kind, data = event.type, event.data
@@ -93,6 +108,8 @@ def apply_profile_event(ctx: StepContext) -> None:
             ctx.replace_profile(normalize_profile(contact, segments=ctx.profile.get("segments")))
         if kind != et.CONTACT_CREATED:
             _apply_changes(ctx, data.get("changes"))
+    elif kind == et.CONTACT_SNAPSHOT:
+        _apply_snapshot(ctx, data)
     elif kind == et.SEGMENT_MEMBER_ADDED or kind == et.SEGMENT_MEMBER_REMOVED:
         segment = data.get("segmentId")
         if isinstance(segment, str):

@@ -3,7 +3,9 @@
 Order of work for one event, chosen so that one event has one meaning whatever else is running:
 
 1. dedupe: an event id in the applied window returns the same state and no effects;
-2. the event's profile changes (contact, segments, opens/clicks of this run's messages);
+2. the event's profile changes (contact, segments, opens/clicks of this run's messages); a
+   ``contact.snapshot`` stops here: it states what the platform knew already, so it is no news that could
+   trigger a run or reach a goal;
 3. goals of every run that was active before the event (so a goal beats a timer firing in the same event);
 4. internal events addressed to one run: timer fired, action completed/failed, cancel requested;
 5. triggers: new runs, executed until they wait or end (goals are not checked on a run's own trigger event).
@@ -58,6 +60,8 @@ def step(state: ContactState, event: Event, *, definitions: DefinitionIndex, now
         return _erase(state, event, definitions=definitions, now=now)
     ctx = StepContext(state, event, definitions=definitions, now=now)
     apply_profile_event(ctx)
+    if event.type == et.CONTACT_SNAPSHOT:
+        return Transition(ctx.build_state(), ctx.effects)
     if ctx.runs:
         check_goals(ctx)
     kind = event.type
