@@ -89,5 +89,13 @@ class Settings(BaseSettings):
     # Observability
     log_level: str = "INFO"
 
+    # NATS subjects the bridge subscribes to, comma-separated, without WORKFLOWS_BRIDGE_SUBJECT_PREFIX; empty:
+    # the spec's six, form.submitted, contact.snapshot and the custom namespace events.> (workflows.subjects).
+    bridge_subjects: str = ""
+    # Event-type observations (per tenant and type: count and last seen) the bridge produces every few
+    # seconds for GET /api/v1/event-types; one partition, deleted after the retention.
+    observations_topic: str = "workflows.observations"
+    observations_retention_ms: int = Field(default=3 * 24 * 3600 * 1000, ge=60_000)
+
     # Retention of the worker's dead-letter topic: long enough to inspect and replay what was refused.
     events_dlq_retention_ms: int = Field(default=14 * 24 * 3600 * 1000, ge=60_000)

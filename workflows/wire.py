@@ -13,12 +13,20 @@ cannot drift apart.
     key ``{workflowId}:{version}`` -> the version's definition (what ``compile_definition`` accepts);
     key ``{workflowId}:active`` -> ``{"workflowId","tenantId","version": int | null, "status"}``, the pointer
     that decides which version starts new runs. A null value (tombstone) deletes the key.
+``workflows.observations`` (one partition, no key, deleted after ``WORKFLOWS_OBSERVATIONS_RETENTION_MS``)
+    value: ``{"kind": "event_types", "at": ISO-8601,
+    "items": [{"tenantId", "type", "count", "lastSeenAt"}]}``,
+    one record per bridge flush (about every 10 s, only when something arrived): ``count`` is how many
+    events of that tenant and type the bridge admitted since its previous record (a delta: readers add them
+    up), ``lastSeenAt`` (ISO-8601) when the last of them was admitted. :func:`encode_observations` /
+    :func:`decode_observations`; readers skip records of another ``kind``.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +36,7 @@ from aiokafka.partitioner import murmur2
 SUBJECT_HEADER = "subject"
 IDEMPOTENCY_HEADER = "idempotency-key"
 ACTIVE_SUFFIX = "active"
+OBSERVATIONS_EVENT_TYPES = "event_types"
 
 
 def partition_for(contact_id: str, partitions: int) -> int:
@@ -70,3 +79,81 @@ def definition_key(workflow_id: str, version: int) -> bytes:
 
 def active_key(workflow_id: str) -> bytes:
     return f"{workflow_id}:{ACTIVE_SUFFIX}".encode()
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedType:
+    """Events of one tenant and type admitted by the bridge since its previous observations record."""
+
+    tenant_id: str
+    event_type: str
+    count: int
+    last_seen_at: datetime  # timezone-aware
+
+
+@dataclass(frozen=True, slots=True)
+class Observations:
+    at: datetime
+    items: list[ObservedType]
+
+
+class ObservationsDecodeError(ValueError):
+    """A ``workflows.observations`` record that is not an ``event_types`` record of this format."""
+
+
+def iso_utc(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def encode_observations(items: Iterable[ObservedType], *, at: datetime) -> bytes:
+    return orjson.dumps(
+        {
+            "kind": OBSERVATIONS_EVENT_TYPES,
+            "at": iso_utc(at),
+            "items": [
+                {
+                    "tenantId": i.tenant_id,
+                    "type": i.event_type,
+                    "count": i.count,
+                    "lastSeenAt": iso_utc(i.last_seen_at),
+                }
+                for i in items
+            ],
+        }
+    )
+
+
+def _when(value: Any, what: str) -> datetime:
+    if not isinstance(value, str):
+        raise ObservationsDecodeError(f"{what} must be an ISO-8601 string, got {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ObservationsDecodeError(f"{what} is not ISO-8601: {value!r}") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def decode_observations(value: bytes) -> Observations:
+    """One record of ``workflows.observations``; raises ``ObservationsDecodeError`` (malformed, or another
+    ``kind`` a newer producer writes, which a reader should skip)."""
+    try:
+        raw = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise ObservationsDecodeError(f"malformed JSON: {exc}") from None
+    if not isinstance(raw, dict) or raw.get("kind") != OBSERVATIONS_EVENT_TYPES:
+        kind = raw.get("kind") if isinstance(raw, dict) else type(raw).__name__
+        raise ObservationsDecodeError(f"not an {OBSERVATIONS_EVENT_TYPES!r} record: kind {kind!r}")
+    items = raw.get("items")
+    if not isinstance(items, list):
+        raise ObservationsDecodeError("items must be a list")
+    out = []
+    for n, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ObservationsDecodeError(f"items[{n}] must be an object")
+        tenant, kind, count = item.get("tenantId"), item.get("type"), item.get("count")
+        if not isinstance(tenant, str) or not isinstance(kind, str):
+            raise ObservationsDecodeError(f"items[{n}] needs string tenantId and type")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ObservationsDecodeError(f"items[{n}].count must be a non-negative integer")
+        out.append(ObservedType(tenant, kind, count, _when(item.get("lastSeenAt"), f"items[{n}].lastSeenAt")))
+    return Observations(_when(raw.get("at"), "at"), out)
