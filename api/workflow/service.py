@@ -13,7 +13,6 @@ The active pointer is published on every status change and when an active workfl
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections.abc import Collection
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from api.workflow import repository
 from api.workflow.schemas import WorkflowCreate, WorkflowUpdate
 from streams.engine import DefinitionError, Problem, compile_definition, validate
 from workflows.settings import Settings
+from workflows.subjects import subscribed_event_types
 
 CONTENT_FIELDS: Final = ("trigger", "nodes", "edges", "goals", "settings")
 _TRANSITIONS: Final = {
@@ -49,26 +49,9 @@ def user_uuid(principal: Principal) -> uuid.UUID:
         return uuid.uuid5(_USER_NAMESPACE, principal.user_id)
 
 
-# The bridge's default subjects: the spec's six, form submissions and the custom-event namespace.
-_DEFAULT_SUBSCRIBED: Final = (
-    "contact.created",
-    "contact.updated",
-    "segment.member.added",
-    "segment.member.removed",
-    "pipeline.message.opened",
-    "pipeline.message.clicked",
-    "form.submitted",
-    "events.>",
-)
-
-
-def subscribed_types(settings: Settings) -> tuple[str, ...]:
+def subscribed_types(settings: Settings) -> list[str]:
     """The event types (or subject patterns) the bridge delivers: a trigger on another type is a warning."""
-    try:  # the bridge's configurable subject list, where this build has one
-        subjects = importlib.import_module("workflows.subjects")
-    except ModuleNotFoundError:
-        return _DEFAULT_SUBSCRIBED
-    return tuple(subjects.subscribed_event_types(settings))
+    return subscribed_event_types(settings)
 
 
 def blocking(problems: list[Problem]) -> list[Problem]:

@@ -7,9 +7,17 @@ import httpx
 import pytest
 
 from tests.integration.api.conftest import create, definition
+from workflows.settings import Settings
 
 pytestmark = pytest.mark.integration
 BASE = "/api/v1/workflows"
+
+
+@pytest.fixture
+def api_settings(api_settings: Settings) -> Settings:
+    """The bridge subscribes to a few subjects and one custom namespace (``events.order.>``) only."""
+    subjects = "contact.created,contact.updated,form.submitted,events.order.>"
+    return api_settings.model_copy(update={"bridge_subjects": subjects})
 
 
 def _branching() -> dict[str, object]:
@@ -47,24 +55,24 @@ async def test_validate_keeps_severity_node_and_edge(client: httpx.AsyncClient, 
 async def test_an_unsubscribed_trigger_type_is_a_warning_that_blocks_nothing(
     client: httpx.AsyncClient, as_a: dict[str, str]
 ) -> None:
-    body = definition(trigger={"type": "event", "event": "order.placed"})
+    body = definition(trigger={"type": "event", "event": "invoice.paid"})
     resp = await client.post(f"{BASE}/validate", json=body, headers=as_a)
     data = resp.json()["data"]
     assert data["valid"] is True, data
     assert [(p["code"], p["severity"], p["path"]) for p in data["problems"]] == [
         ("unsubscribed_event_type", "warning", "$.trigger.event")
     ]
-    # The subscribed defaults (form submissions, the custom-event namespace) warn about nothing.
-    for event in ("form.submitted", "events.order.placed", "contact.created"):
+    # Subscribed types (a platform subject, form submissions, a custom type) warn about nothing.
+    for event in ("form.submitted", "order.placed", "contact.created"):
         ok = await client.post(
             f"{BASE}/validate", json=definition(trigger={"type": "event", "event": event}), headers=as_a
         )
         assert ok.json()["data"] == {"valid": True, "problems": []}, event
 
-    wf = await create(client, as_a, trigger={"type": "event", "event": "order.placed"})
+    wf = await create(client, as_a, trigger={"type": "event", "event": "invoice.paid"})
     patched = await client.patch(
         f"{BASE}/{wf['id']}",
-        json={"goals": [{"id": "g", "name": "paid", "event": "invoice.paid"}]},
+        json={"goals": [{"id": "g", "name": "paid", "event": "refund.issued"}]},
         headers=as_a,
     )
     assert patched.status_code == 200, patched.text
