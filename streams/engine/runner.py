@@ -30,7 +30,10 @@ _TERMINAL_EVENTS = {
 }
 
 
-def run_fields(run: Run) -> dict[str, Any]:
+def run_fields(run: Run, plan: Plan | None) -> dict[str, Any]:
+    """What every run event carries. ``plan`` is the run's version (None when it is gone: the trigger type
+    and goal name are then unknown). ``workflowVersion`` and ``goalReachedId`` are the projector's names;
+    ``version``, ``triggerType``, ``goalId`` and ``goalName`` are the platform's."""
     trigger = run.trigger
     trigger_event: dict[str, Any] = {
         "id": trigger.get("id"),
@@ -39,9 +42,12 @@ def run_fields(run: Run) -> dict[str, Any]:
     }
     if trigger.get("replayed"):
         trigger_event["replayed"] = True  # enrolled by a backfill, not live
-    return {
+    fields: dict[str, Any] = {
         "workflowId": run.workflow_id,
         "workflowVersion": run.version,
+        "version": run.version,
+        "runId": run.run_id,
+        "triggerType": plan.trigger_type if plan is not None else None,
         "status": run.status,
         "currentNodeId": run.current_node_id,
         "goalReachedId": run.goal_reached_id,
@@ -50,6 +56,23 @@ def run_fields(run: Run) -> dict[str, Any]:
         "startedAt": run.started_at,
         "completedAt": run.completed_at,
     }
+    goal_id = run.goal_reached_id
+    if goal_id is not None:
+        fields["goalId"] = goal_id
+        fields["goalName"] = _goal_name(plan, goal_id)
+    return fields
+
+
+def _goal_name(plan: Plan | None, goal_id: str) -> str | None:
+    if plan is not None:
+        for goal in plan.goals:
+            if goal.id == goal_id:
+                return goal.name
+    return None
+
+
+def _plan_of(ctx: StepContext, run: Run) -> Plan | None:
+    return ctx.definitions.plan(run.workflow_id, run.version)
 
 
 def _emit_step(
@@ -91,7 +114,7 @@ def _emit_step(
             step_key(key, status),
             et.NODE_EXECUTED,
             ctx.now,
-            run_fields(run),
+            run_fields(run, _plan_of(ctx, run)),
             record,
         )
     )
@@ -126,7 +149,7 @@ def start_run(ctx: StepContext, run: Run, plan: Plan) -> None:
             run_event_key(run.run_id, et.RUN_STARTED),
             et.RUN_STARTED,
             ctx.now,
-            run_fields(run),
+            run_fields(run, plan),
             None,
         )
     )
@@ -153,7 +176,7 @@ def end_run(
             run_event_key(run.run_id, event_type),
             event_type,
             ctx.now,
-            run_fields(run),
+            run_fields(run, _plan_of(ctx, run)),
             None,
         )
     )
