@@ -28,6 +28,7 @@ from api.errors import ApiError
 from api.hooks import access_log
 from api.hooks.endpoints import router as hooks_router
 from api.hooks.rotation import router as rotation_router
+from api.kit.text import TextGuardMiddleware
 from api.outbox.endpoints import router as outbox_router
 from api.runs.endpoints import router as runs_router
 from api.workflow.endpoints import router as workflows_router
@@ -78,6 +79,8 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
     app.include_router(outbox_router)
     app.include_router(hooks_router)
     app.include_router(rotation_router)
+    # Added first, so it runs inside the body limit: it reads a body that limit has already bounded.
+    app.add_middleware(TextGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=options.api_max_body_bytes)
     app.middleware("http")(metrics.observe)
     access_log.install()
@@ -118,7 +121,9 @@ def _install_error_handlers(app: FastAPI) -> None:
             401: "unauthorized",
             413: "payload_too_large",
         }.get(exc.status_code, "http_error")
-        return _error(exc.status_code, code, str(exc.detail))
+        response = _error(exc.status_code, code, str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. a 405's Allow, which RFC 9110 requires
+        return response
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
