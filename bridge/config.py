@@ -1,6 +1,7 @@
 """Bridge-only knobs, read from ``WORKFLOWS_BRIDGE_*``.
 
-The shared ``Settings`` holds the topic names, the inbound stream name and the dead-letter subject.
+The shared ``Settings`` holds the topic names, the inbound stream name, the dead-letter subject and the
+inbound subject list (``WORKFLOWS_BRIDGE_SUBJECTS``, read by the API too: ``workflows.subjects``).
 """
 
 from __future__ import annotations
@@ -10,16 +11,14 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from streams.engine import event_types as et
+
 Direction = Literal["inbound", "outbound"]
 
-INBOUND_SUBJECTS = (
-    "contact.created",
-    "contact.updated",
-    "segment.member.added",
-    "segment.member.removed",
-    "pipeline.message.opened",
-    "pipeline.message.clicked",
-)
+# The default subjects that are one exact type each (benchmarks and tests publish on them); the list the
+# bridge subscribes to is ``workflows.subjects.inbound_subjects(settings)``.
+INBOUND_SUBJECTS = tuple(s for s in et.DEFAULT_INBOUND_SUBJECTS if "*" not in s and ">" not in s)
+
 # What the worker publishes through workflows.out (architecture: "Contracts with the rest of the platform").
 OUTBOUND_SUBJECTS = (
     "workflow.run.*",
@@ -62,6 +61,9 @@ class BridgeSettings(BaseSettings):
     wait_for_redelivery: bool = True
     events_replication_factor: int = Field(default=1, ge=1)
 
+    # Event-type observations: counts are produced to WORKFLOWS_OBSERVATIONS_TOPIC this often (when any).
+    observations_flush_s: float = Field(default=10.0, gt=0)
+
     # Dead letters: their own stream so they are kept and can be replayed.
     dlq_stream: str = "WORKFLOWS_DLQ"
     dlq_max_age_s: float = Field(default=14 * _DAY, gt=0)
@@ -101,6 +103,7 @@ class BridgeSettings(BaseSettings):
         return f"{self.subject_prefix}{name}"
 
     def event_type(self, subject: str) -> str:
-        """The platform subject a prefixed subject stands for (the envelope's ``type``)."""
+        """The platform subject a prefixed subject stands for (``workflows.subjects.event_type_of`` turns
+        it into the envelope's ``type``)."""
         prefix = self.subject_prefix
         return subject[len(prefix) :] if prefix and subject.startswith(prefix) else subject

@@ -15,6 +15,8 @@ import orjson
 from streams.engine import event_types as et
 from streams.engine.errors import EventError
 from streams.engine.events import Event
+from workflows.identifiers import envelope_problem
+from workflows.subjects import custom_type_problem, event_type_of
 from workflows.wire import partition_for
 
 __all__ = ["Accepted", "Record", "Rejected", "admit", "is_internal", "pack", "partitioner"]
@@ -24,6 +26,8 @@ __all__ = ["Accepted", "Record", "Rejected", "admit", "is_internal", "pack", "pa
 class Accepted:
     contact_id: str
     body: bytes  # one JSON object, ready to be an element of a batch value
+    tenant_id: str = ""
+    event_type: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +44,20 @@ class Record:
 
 
 def admit(
-    payload: bytes, *, event_type: str, stream_seq: Callable[[], int], max_bytes: int
+    payload: bytes, *, subject: str, max_bytes: int, subjects: tuple[str, ...] = et.DEFAULT_INBOUND_SUBJECTS
 ) -> Accepted | Rejected:
-    """Validate one envelope. A missing ``id`` becomes the JetStream stream sequence and a missing ``type``
-    the subject; anything else wrong rejects the message with a reason an operator can act on.
+    """Validate one envelope that arrived on ``subject`` (without the subject prefix); ``subjects`` are the
+    ones the bridge subscribes to. A missing ``type`` becomes the subject's event type; anything else wrong
+    rejects the message with a reason an operator can act on.
 
     The subject is what the platform's access control vouches for, so it wins over the payload: a ``type``
-    that differs from the subject, or that names one of the engine's internal events (timers, action
+    that differs from the subject's type, or that names one of the engine's internal events (timers, action
     results, manual and webhook triggers, cancels, erasure, replays, stale checks), is rejected. Otherwise a
-    publisher allowed on ``pipeline.message.opened`` could cancel or erase any tenant's runs."""
+    publisher allowed on ``pipeline.message.opened`` could cancel or erase any tenant's runs. On the custom
+    namespace (``events.<type>``) a type that has a subject of its own is rejected for the same reason.
+
+    Identifiers follow ``workflows.identifiers``: an envelope without ``id`` is rejected (a redelivered copy
+    could not be told apart from a new event), and so is an id, tenant or contact breaking the rules."""
     if len(payload) > max_bytes:
         return Rejected(f"body too large: {len(payload)} bytes exceeds the limit of {max_bytes} bytes")
     try:
@@ -57,10 +66,8 @@ def admit(
         return Rejected(f"malformed JSON: {exc}")
     if not isinstance(raw, dict):
         return Rejected(f"envelope must be a JSON object, got {type(raw).__name__}")
+    event_type = event_type_of(subject)
     patched = False
-    if raw.get("id") in (None, ""):
-        raw["id"] = str(stream_seq())
-        patched = True
     if raw.get("type") in (None, ""):
         raw["type"] = event_type
         patched = True
@@ -68,11 +75,18 @@ def admit(
         return Rejected(f"type {str(raw['type'])[:200]!r} differs from its subject {event_type!r}")
     if is_internal(event_type):
         return Rejected(f"type {event_type!r} is internal to the engine and never accepted from NATS")
+    if subject.startswith(et.CUSTOM_SUBJECT_PREFIX):
+        problem = custom_type_problem(event_type, subjects)
+        if problem is not None:
+            return Rejected(problem)
+    problem = envelope_problem(raw)
+    if problem is not None:
+        return Rejected(f"invalid envelope: {problem}")
     try:
         event = Event.from_dict(raw)
     except EventError as exc:
         return Rejected(f"invalid envelope: {exc}")
-    return Accepted(event.contact_id, orjson.dumps(raw) if patched else payload)
+    return Accepted(event.contact_id, orjson.dumps(raw) if patched else payload, event.tenant_id, event_type)
 
 
 def is_internal(event_type: str) -> bool:

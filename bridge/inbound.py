@@ -16,8 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
-from collections.abc import Callable
+from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,8 +32,9 @@ from bridge.config import BridgeSettings
 from bridge.envelope import Accepted, admit, pack, partitioner
 from bridge.errors import BridgeConfigError
 from bridge.jetstream import dead_letter
-from bridge.observability import Backoff, Metrics, Supervised
+from bridge.observability import Backoff, EventTypeTally, Metrics, Supervised
 from workflows.settings import Settings
+from workflows.subjects import inbound_subjects
 
 log = logging.getLogger("bridge.inbound")
 
@@ -46,38 +46,49 @@ class _Entry:
     started: float
     events: int
     records: int
+    types: Counter[tuple[str, str]]  # (tenantId, type) -> events, for the observations
 
     def done(self) -> bool:
         return all(f.done() for f in self.futures)
 
 
-async def ensure_events_topic(settings: Settings, bridge: BridgeSettings) -> None:
-    """Create workflows.events if missing, with the partition count every process computes partitions for."""
+async def ensure_topics(settings: Settings, bridge: BridgeSettings) -> None:
+    """Create workflows.events (with the partition count every process computes partitions for) and the
+    observations topic (one partition, deleted after its retention) if missing."""
+    wanted = [
+        NewTopic(
+            settings.events_topic,
+            num_partitions=settings.events_partitions,
+            replication_factor=bridge.events_replication_factor,
+            topic_configs={"retention.ms": str(settings.events_retention_ms)},
+        ),
+        NewTopic(
+            settings.observations_topic,
+            num_partitions=1,
+            replication_factor=bridge.events_replication_factor,
+            topic_configs={
+                "cleanup.policy": "delete",
+                "retention.ms": str(settings.observations_retention_ms),
+            },
+        ),
+    ]
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap_servers, client_id="workflows-bridge"
     )
     await admin.start()
     try:
-        if settings.events_topic in await admin.list_topics():
-            return
-        topic = NewTopic(
-            settings.events_topic,
-            num_partitions=settings.events_partitions,
-            replication_factor=bridge.events_replication_factor,
-            topic_configs={"retention.ms": str(settings.events_retention_ms)},
-        )
-        with contextlib.suppress(TopicAlreadyExistsError):  # another process won the race
-            await admin.create_topics([topic])
-            log.info("topic created", extra={"topic": settings.events_topic})
+        existing = set(await admin.list_topics())
+        for topic in wanted:
+            if topic.name in existing:
+                continue
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process won the race
+                await admin.create_topics([topic])
+                log.info("topic created", extra={"topic": topic.name})
     finally:
         await admin.close()
 
 
-def _sequence_of(msg: Msg) -> Callable[[], int]:
-    def sequence() -> int:
-        return int(msg.metadata.sequence.stream)
-
-    return sequence
+ensure_events_topic = ensure_topics  # the name benchmarks use
 
 
 class InboundMirror(Supervised):
@@ -91,6 +102,7 @@ class InboundMirror(Supervised):
         js: JetStreamContext,
         stream: str,
         metrics: Metrics,
+        tally: EventTypeTally | None = None,
     ) -> None:
         self._settings, self._bridge, self._js, self._stream, self._metrics = (
             settings,
@@ -100,6 +112,8 @@ class InboundMirror(Supervised):
             metrics,
         )
         self._partition_of = partitioner(settings.events_partitions)
+        self._subjects = inbound_subjects(settings)
+        self.tally = tally or EventTypeTally()
         self.status = "starting"
 
     async def _session(self, stop: asyncio.Event, backoff: Backoff) -> None:
@@ -179,15 +193,17 @@ class InboundMirror(Supervised):
         started = time.perf_counter()
         b = self._bridge
         accepted: list[Accepted] = []
+        types: Counter[tuple[str, str]] = Counter()
         for msg in msgs:
             verdict = admit(
                 msg.data,
-                event_type=b.event_type(msg.subject),
-                stream_seq=_sequence_of(msg),  # parsed only when the id is missing
+                subject=b.event_type(msg.subject),
                 max_bytes=b.max_body_bytes,
+                subjects=self._subjects,
             )
             if isinstance(verdict, Accepted):
                 accepted.append(verdict)
+                types[(verdict.tenant_id, verdict.event_type)] += 1
                 continue
             seq = msg.metadata.sequence.stream
             await dead_letter(
@@ -206,7 +222,7 @@ class InboundMirror(Supervised):
             await producer.send(self._settings.events_topic, r.value, key=r.key, partition=r.partition)
             for r in records
         ]
-        return _Entry(msgs, futures, started, len(accepted), len(records))
+        return _Entry(msgs, futures, started, len(accepted), len(records), types)
 
     async def _settle(self, inflight: deque[_Entry]) -> None:
         entry = inflight[0]
@@ -225,6 +241,7 @@ class InboundMirror(Supervised):
         for msg in entry.msgs:
             await msg.ack()
         inflight.popleft()
+        self.tally.add(entry.types)
         self._metrics.messages_in.inc(entry.events)
         self._metrics.records_in.inc(entry.records)
         self._metrics.batch_seconds.labels(self.name).observe(time.perf_counter() - entry.started)

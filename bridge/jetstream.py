@@ -15,8 +15,9 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from bridge.config import INBOUND_SUBJECTS, OUTBOUND_SUBJECTS, BridgeSettings
+from bridge.config import OUTBOUND_SUBJECTS, BridgeSettings
 from workflows.settings import Settings
+from workflows.subjects import inbound_subjects
 
 log = logging.getLogger("bridge.jetstream")
 
@@ -72,7 +73,7 @@ async def ensure_inbound(js: JetStreamContext, settings: Settings, bridge: Bridg
     stream = await ensure_stream(
         js,
         name=settings.nats_stream,
-        subjects=[bridge.subject(s) for s in INBOUND_SUBJECTS],
+        subjects=[bridge.subject(s) for s in inbound_subjects(settings)],
         max_age_s=bridge.inbound_max_age_s,
     )
     try:

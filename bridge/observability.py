@@ -1,4 +1,5 @@
-"""Prometheus metrics, the health/metrics HTTP endpoint, and the backoff both directions share.
+"""Prometheus metrics, the health/metrics HTTP endpoint, the backoff both directions share, and the tally
+of admitted event types that becomes ``workflows.observations`` records.
 
 The HTTP endpoint is a few lines on ``asyncio.start_server``: two GET routes do not justify a web framework in
 a process whose job is moving bytes.
@@ -10,7 +11,8 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -19,6 +21,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bridge.config import BridgeSettings
 from bridge.errors import BridgeConfigError
+from workflows.wire import ObservedType
 
 log = logging.getLogger("bridge.http")
 
@@ -61,12 +64,50 @@ class Metrics:
             buckets=_BATCH_BUCKETS,
             registry=r,
         )
+        self.observations = Counter(
+            "bridge_observation_records",
+            "Records of event-type observations produced to workflows.observations",
+            registry=r,
+        )
         self.errors = Counter(
             "bridge_errors",
             "Sessions ended by an error (then resumed with backoff)",
             ["direction"],
             registry=r,
         )
+
+
+class EventTypeTally:
+    """Events admitted per (tenantId, type) since the last ``take``: what ``GET /api/v1/event-types`` learns
+    from. Counted once Kafka stored the events, so a batch that is nak'ed and redelivered counts once.
+
+    Custom types are whatever publishers invent: at most ``max_keys`` pairs are kept per flush (so one
+    record stays small, ~100 bytes a pair); the events of further pairs are counted as ``dropped``."""
+
+    def __init__(self, *, max_keys: int = 2000) -> None:
+        self._counts: dict[tuple[str, str], tuple[int, datetime]] = {}
+        self._max_keys = max_keys
+        self.dropped = 0
+
+    def add(self, counts: Mapping[tuple[str, str], int], *, at: datetime | None = None) -> None:
+        when = at or datetime.now(UTC)
+        for key, n in counts.items():
+            known = self._counts.get(key)
+            if known is None and len(self._counts) >= self._max_keys:
+                self.dropped += n
+                continue
+            before, last = known or (0, when)
+            self._counts[key] = (before + n, max(last, when))
+
+    def take(self) -> list[ObservedType]:
+        items = [ObservedType(t, k, n, at) for (t, k), (n, at) in sorted(self._counts.items())]
+        self._counts = {}
+        return items
+
+    def give_back(self, items: list[ObservedType]) -> None:
+        """A flush that failed: its counts join the next one."""
+        for item in items:
+            self.add({(item.tenant_id, item.event_type): item.count}, at=item.last_seen_at)
 
 
 class Backoff:

@@ -9,19 +9,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import nats
+from aiokafka import AIOKafkaProducer
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from bridge.config import BridgeSettings
 from bridge.errors import BridgeError
-from bridge.inbound import InboundMirror, ensure_events_topic
+from bridge.inbound import InboundMirror, ensure_topics
 from bridge.jetstream import ensure_dlq, ensure_inbound, ensure_outbound
-from bridge.observability import Backoff, HttpEndpoint, Metrics
+from bridge.observability import Backoff, EventTypeTally, HttpEndpoint, Metrics
 from bridge.outbound import OutboundMirror
 from workflows.settings import Settings
+from workflows.wire import encode_observations
 
 log = logging.getLogger("bridge")
 
@@ -46,6 +49,7 @@ class BridgeRunner:
         self.js: JetStreamContext | None = None
         self.directions: list[_Direction] = []
         self.inbound_stream = ""
+        self.tally = EventTypeTally()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.http = HttpEndpoint(
@@ -62,13 +66,19 @@ class BridgeRunner:
         await ensure_dlq(js, self.settings, self.bridge)
         if "inbound" in wanted:
             self.inbound_stream = await ensure_inbound(js, self.settings, self.bridge)
-            await ensure_events_topic(self.settings, self.bridge)
+            await ensure_topics(self.settings, self.bridge)
             self.directions.append(
                 InboundMirror(
-                    self.settings, self.bridge, js=js, stream=self.inbound_stream, metrics=self.metrics
+                    self.settings,
+                    self.bridge,
+                    js=js,
+                    stream=self.inbound_stream,
+                    metrics=self.metrics,
+                    tally=self.tally,
                 )
             )
             self._tasks.append(asyncio.create_task(self._inbound_lag(js), name="bridge-inbound-lag"))
+            self._tasks.append(asyncio.create_task(self._observations(), name="bridge-observations"))
         if "outbound" in wanted:
             await ensure_outbound(js, self.bridge)
             self.directions.append(OutboundMirror(self.settings, self.bridge, js=js, metrics=self.metrics))
@@ -118,6 +128,39 @@ class BridgeRunner:
                 self.metrics.lag.labels("inbound").set(info.num_pending + info.num_ack_pending)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), _LAG_EVERY_S)
+
+    async def _observations(self) -> None:
+        """Every ``observations_flush_s``, the admitted (tenant, type) counts as one record; a failed send
+        keeps them for the next flush. The last flush happens at stop, after the inbound drained."""
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            client_id="workflows-bridge-observations",
+            acks="all",
+        )
+        await producer.start()
+        try:
+            while not self._stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), self.bridge.observations_flush_s)
+                inbound = [t for t in self._tasks if t.get_name() == "bridge-inbound"]
+                if self._stop.is_set() and inbound:  # count what the draining inbound still settles
+                    await asyncio.wait(inbound, timeout=self.bridge.shutdown_timeout_s / 2)
+                await self.flush_observations(producer)
+        finally:
+            await producer.stop()
+
+    async def flush_observations(self, producer: AIOKafkaProducer) -> None:
+        items = self.tally.take()
+        if not items:
+            return
+        try:
+            value = encode_observations(items, at=datetime.now(UTC))
+            await producer.send_and_wait(self.settings.observations_topic, value, partition=0)
+        except Exception:  # Kafka away: counts wait for the next flush rather than take the bridge down
+            self.tally.give_back(items)
+            log.warning("observations not produced; kept for the next flush", exc_info=True)
+            return
+        self.metrics.observations.inc()
 
     async def wait(self) -> None:
         """Until a direction fails for good (a configuration error); re-raises it."""

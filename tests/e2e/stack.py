@@ -1,7 +1,9 @@
 """The product as its users meet it: bridge, worker(s) and API as separate OS processes on the real services.
 
 Each ``Stack`` gets its own topics, JetStream streams, subject prefix, consumer groups, ports and folders, so
-stacks never see each other's data; ``kill`` / ``restart`` let fault tests SIGKILL any process.
+stacks never see each other's data; ``kill`` / ``restart`` let fault tests SIGKILL any process. ``stop``
+deletes the Kafka topics and JetStream streams the stack created, so test runs leave the shared brokers as
+they found them.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
+import nats
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from workflows.settings import Settings
 
@@ -94,6 +99,7 @@ class Stack:
             "out_topic": f"{self.prefix}workflows.out",
             "nats_stream": f"E2E{self.run}_IN",
             "nats_dlq_subject": f"{self.prefix}workflows.dlq",
+            "observations_topic": f"{self.prefix}workflows.observations",
             "worker_id": f"e2e{self.run}-worker",
             "api_port": self.api_port,
         }
@@ -202,8 +208,50 @@ class Stack:
     def restart(self, name: str) -> None:
         self.processes[name].start()
 
+    def streams(self) -> list[str]:
+        return [
+            self.settings.nats_stream,
+            self.env["WORKFLOWS_BRIDGE_OUTBOUND_STREAM"],
+            self.env["WORKFLOWS_BRIDGE_DLQ_STREAM"],
+        ]
+
     def stop(self) -> dict[str, int | None]:
-        return {name: p.stop() for name, p in reversed(list(self.processes.items()))}
+        """Stop every process, then delete the stack's topics (ours and the worker's internal ones, all
+        named after the run) and streams."""
+        codes = {name: p.stop() for name, p in reversed(list(self.processes.items()))}
+        try:
+            _run_async(_delete_resources(self.settings, f"e2e{self.run}", self.streams()))
+        except Exception as exc:  # a broker still restarting must not fail the test that ran
+            print(f"stack {self.run}: cleanup incomplete: {exc!r}")
+        return codes
+
+
+async def _delete_resources(settings: Settings, topic_prefix: str, streams: list[str]) -> None:
+    nc = await nats.connect(settings.nats_url)
+    try:
+        js = nc.jetstream()
+        for stream in streams:
+            with contextlib.suppress(nats.js.errors.NotFoundError):
+                await js.delete_stream(stream)
+    finally:
+        await nc.close()
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        # `e2e<run>.` (topics the stack names) and `e2e<run>-worker-` (the worker's changelog and assignor).
+        doomed = [
+            t for t in await admin.list_topics() if t.startswith((f"{topic_prefix}.", f"{topic_prefix}-"))
+        ]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()
+
+
+def _run_async(coro: Any) -> Any:
+    """Run a coroutine to completion from sync code, even inside a running event loop (async tests)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _outbox_counts(settings: Settings) -> tuple[int, int]:

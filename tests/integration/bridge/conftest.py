@@ -37,6 +37,7 @@ class Isolated:
             "WORKFLOWS_NATS_STREAM": s.nats_stream,
             "WORKFLOWS_EVENTS_TOPIC": s.events_topic,
             "WORKFLOWS_OUT_TOPIC": s.out_topic,
+            "WORKFLOWS_OBSERVATIONS_TOPIC": s.observations_topic,
             "WORKFLOWS_NATS_DLQ_SUBJECT": s.nats_dlq_subject,
             "WORKFLOWS_BRIDGE_SUBJECT_PREFIX": b.subject_prefix,
             "WORKFLOWS_BRIDGE_INBOUND_DURABLE": b.inbound_durable,
@@ -57,6 +58,7 @@ async def isolated(services: Settings) -> AsyncIterator[Isolated]:
             "events_topic": f"t{uid}.events",
             "out_topic": f"t{uid}.out",
             "nats_dlq_subject": f"t{uid}.workflows.dlq",
+            "observations_topic": f"t{uid}.observations",
         }
     )
     bridge = BridgeSettings(
@@ -83,7 +85,8 @@ async def isolated(services: Settings) -> AsyncIterator[Isolated]:
         await admin.start()
         try:
             existing = set(await admin.list_topics())
-            doomed = [t for t in (settings.events_topic, settings.out_topic) if t in existing]
+            mine = (settings.events_topic, settings.out_topic, settings.observations_topic)
+            doomed = [t for t in mine if t in existing]
             if doomed:
                 await admin.delete_topics(doomed)
         finally:

@@ -44,7 +44,7 @@ async def landed_count(iso: Isolated) -> int:
 
 async def test_sigkill_mid_stream_loses_nothing(isolated: Isolated, tmp_path: Path) -> None:
     iso = isolated
-    items, _ = mixed_messages(iso, TOTAL)
+    items, _ = mixed_messages(iso, TOTAL, missing_ids=False)
     log = tmp_path / "bridge.log"
 
     async def publish_slowly() -> None:
