@@ -1,11 +1,12 @@
 """Outbound direction: ``workflows.out`` -> JetStream.
 
-Each record is published to its ``subject`` header with ``Nats-Msg-Id`` = its ``idempotency-key`` header, so
-JetStream drops a record published twice inside the dedupe window (a replay after a crash, a rebalance). The
-records of one poll are published concurrently (in order on the wire) and the Kafka offsets are committed only
-after JetStream acknowledged every one of them. Failed publishes are retried with backoff; nothing is skipped
-except records that cannot be published at all, which are dead-lettered with the reason.
-"""
+Each record is published in the platform envelope (``bridge.platform``) to its ``subject`` header with
+``Nats-Msg-Id`` = its ``idempotency-key`` header, so JetStream drops a record published twice inside the
+dedupe window (a replay after a crash, a rebalance). The records of one poll are published concurrently (in
+order on the wire) and the Kafka offsets are committed only after JetStream acknowledged every one of them.
+Failed publishes are retried with backoff; nothing is skipped except step records still pending or running
+(the read model's, committed unpublished) and records that cannot be published at all, which are
+dead-lettered with the reason."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from nats.js.errors import NoStreamResponseError
 from bridge.config import BridgeSettings
 from bridge.jetstream import dead_letter
 from bridge.observability import Backoff, Metrics, Supervised
+from bridge.platform import UnpublishableRecordError, to_platform
 from workflows.settings import Settings
 from workflows.wire import IDEMPOTENCY_HEADER, SUBJECT_HEADER
 
@@ -116,10 +118,19 @@ class OutboundMirror(Supervised):
         key = headers.get(IDEMPOTENCY_HEADER)
         # Without a key the record's position is still a stable id across replays.
         msg_id = key.decode() if key else f"{record.topic}:{record.partition}:{record.offset}"
+        produced = record.timestamp if record.timestamp and record.timestamp > 0 else int(time.time() * 1000)
+        try:
+            body = to_platform(
+                record.value or b"", subject=subject.decode(), message_id=msg_id, produced_at_ms=produced
+            )
+        except UnpublishableRecordError as exc:
+            raise _Unpublishable(str(exc)) from None
+        if body is None:
+            return  # a pending or running step: the read model's only (its offset is committed as usual)
         try:
             ack = await self._js.publish(
                 self._bridge.subject(subject.decode()),
-                record.value or b"",
+                body,
                 timeout=self._bridge.publish_timeout_s,
                 headers={"Nats-Msg-Id": msg_id},
             )

@@ -27,7 +27,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -66,6 +66,28 @@ def envelope(
         "contactId": contact_id,
         "occurredAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "data": dict(data),
+    }
+
+
+def format_instant(ms: int) -> str:
+    """Epoch milliseconds as the envelope's ISO 8601 UTC time, e.g. ``2026-03-08T07:00:00.000Z``."""
+    # Integer arithmetic: a float of seconds can round .123 down to .122.
+    instant = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+    return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def platform_envelope(
+    event_type: str, *, event_id: str, tenant_id: str, contact_id: str, occurred_at_ms: int, data: Any
+) -> dict[str, Any]:
+    """The envelope of a message the engine publishes (same shape as inbound ones): ``id`` is derived by the
+    caller (the idempotency key), never fresh, so a republished record is the same message."""
+    return {
+        "id": event_id,
+        "type": event_type,
+        "tenantId": tenant_id,
+        "contactId": contact_id,
+        "occurredAt": format_instant(occurred_at_ms),
+        "data": data,
     }
 
 

@@ -12,18 +12,44 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from bridge.jetstream import REASON_HEADER
 from bridge.runner import BridgeRunner
 from tests.integration.bridge.conftest import Isolated
-from workflows.wire import out_headers
+from workflows.wire import out_headers, platform_envelope
 
 pytestmark = pytest.mark.integration
 
 SUBJECTS = [
-    "workflow.run.started",
-    "workflow.node.executed",
-    "pipeline.message.send",
     "contact.command.add_tag",
-    "segment.command.add_member",
-    "workflow.run.completed",
+    "contact.command.remove_tag",
+    "contact.command.add_tag",
 ]
+PRODUCED = 1_767_225_600_000  # each record's Kafka timestamp: the envelope's occurredAt
+
+
+def _effect(i: int, key: str) -> dict[str, object]:
+    """A tag command as the worker writes it to workflows.out."""
+    return {
+        "kind": "add_tag",
+        "tenantId": "t1",
+        "contactId": f"c{i % 7}",
+        "runId": f"run-{i}",
+        "nodeId": "node",
+        "idempotencyKey": key,
+        "tag": f"tag-{i}",
+    }
+
+
+def _published(subject: str, key: str, body: dict[str, object]) -> bytes:
+    """The platform envelope the bridge publishes for one of them."""
+    data = {"runId": body["runId"], "nodeId": body["nodeId"], "tag": body["tag"]}
+    return orjson.dumps(
+        platform_envelope(
+            subject,
+            event_id=key,
+            tenant_id="t1",
+            contact_id=str(body["contactId"]),
+            occurred_at_ms=PRODUCED,
+            data=data,
+        )
+    )
 
 
 async def test_records_reach_their_subjects_and_a_duplicate_is_dropped(isolated: Isolated) -> None:
@@ -36,10 +62,8 @@ async def test_records_reach_their_subjects_and_a_duplicate_is_dropped(isolated:
     finally:
         await admin.close()
 
-    sent = [
-        (SUBJECTS[i % len(SUBJECTS)], f"run-{i}:node:1", {"n": i, "contactId": f"c{i % 7}"})
-        for i in range(60)
-    ]
+    keys = [f"run-{i}:node:1" for i in range(60)]
+    sent = [(SUBJECTS[i % len(SUBJECTS)], key, _effect(i, key)) for i, key in enumerate(keys)]
     producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, acks="all")
     await producer.start()
     try:
@@ -47,13 +71,18 @@ async def test_records_reach_their_subjects_and_a_duplicate_is_dropped(isolated:
             await producer.send(
                 s.out_topic,
                 orjson.dumps(body),
-                key=body["contactId"].encode(),
+                key=str(body["contactId"]).encode(),
                 headers=out_headers(subject, key),
+                timestamp_ms=PRODUCED,
             )
         # The same effect produced twice (a worker re-sent it after a crash): JetStream must drop it.
         subject, key, body = sent[5]
         await producer.send(
-            s.out_topic, orjson.dumps(body), key=body["contactId"].encode(), headers=out_headers(subject, key)
+            s.out_topic,
+            orjson.dumps(body),
+            key=str(body["contactId"]).encode(),
+            headers=out_headers(subject, key),
+            timestamp_ms=PRODUCED,
         )
         # A record nobody can route: dead-lettered, never blocking the partition.
         await producer.send(s.out_topic, b'{"orphan":true}', key=b"c0", partition=0)
@@ -85,7 +114,7 @@ async def test_records_reach_their_subjects_and_a_duplicate_is_dropped(isolated:
     while len(got) < len(sent):
         got += await sub.fetch(len(sent) - len(got), timeout=5)
     received = {(m.subject, m.headers["Nats-Msg-Id"] if m.headers else "", m.data) for m in got}
-    expected = {(iso.bridge.subject(subj), key, orjson.dumps(body)) for subj, key, body in sent}
+    expected = {(iso.bridge.subject(subj), key, _published(subj, key, body)) for subj, key, body in sent}
     assert received == expected
 
     dlq = await iso.js.pull_subscribe(s.nats_dlq_subject, stream=iso.bridge.dlq_stream)
