@@ -23,10 +23,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workflows.identifiers import contact_id_problem
 
-__all__ = ["NO_NUL_PATTERN", "TextGuardMiddleware", "forbidden_text"]
+__all__ = ["CONTACT_ID_PATTERN", "NO_NUL_PATTERN", "TextGuardMiddleware", "forbidden_text"]
 
 # What the OpenAPI document declares on text fields (generated clients and fuzzers keep NUL out).
 NO_NUL_PATTERN: Final = r"^[^\x00]*$"
+# An identifier as ``workflows.identifiers`` has it: 1-100 characters, no control character.
+CONTACT_ID_PATTERN: Final = r"^[^\x00-\x1f\x7f-\x9f]{1,100}$"
 _REFUSED: Final = re.compile("[\x00\ud800-\udfff]")
 _ID_PARAMETERS: Final = {"contactId": contact_id_problem}
 _MAX_PROBLEMS: Final = 20

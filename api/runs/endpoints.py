@@ -11,8 +11,10 @@ from fastapi import APIRouter, Body, Header, Query, Request, status
 from api.auth import CurrentPrincipal
 from api.db.session import DbSession
 from api.kit.schemas import Envelope, Page, error_responses
-from api.runs import service
+from api.runs import bulk, service
 from api.runs.schemas import (
+    BulkCancelIn,
+    BulkCancelOut,
     CancelIn,
     CancelOut,
     RunDetailOut,
@@ -23,6 +25,7 @@ from api.runs.schemas import (
     TriggerIn,
     TriggerOut,
 )
+from api.workflow import service as workflows
 from workflows.settings import Settings
 
 router = APIRouter(prefix="/api/v1/workflows", tags=["runs"])
@@ -88,6 +91,32 @@ async def get_run(
         resumes_at=found["resumes_at"],
     )
     return Envelope(data=out)
+
+
+@router.post(
+    "/{workflow_id}/runs/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Ask the workers to cancel every running run that matches the filters",
+    responses=_ERRORS,
+)
+async def cancel_runs(
+    workflow_id: uuid.UUID,
+    body: BulkCancelIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    request: Request,
+) -> Envelope[BulkCancelOut]:
+    workflow = await workflows.get(session, principal=principal, workflow_id=workflow_id)
+    count, more = await bulk.cancel_running(
+        session,
+        _settings(request),
+        tenant_id=principal.tenant_id,
+        workflow_id=workflow.id,
+        only=bulk.RunFilter(contact_id=body.contact_id, started_before=body.started_before),
+        reason=body.reason or "cancelled by user",
+        limit=body.limit,
+    )
+    return Envelope(data=BulkCancelOut(cancel_requested=count, more=more))
 
 
 @router.post(

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from api.kit.schemas import Input, Schema
+from api.kit.text import CONTACT_ID_PATTERN, NO_NUL_PATTERN
 
 RunStatus = Literal["running", "completed", "failed", "goal_reached", "cancelled"]
 StepStatus = Literal["pending", "running", "completed", "failed", "skipped"]
@@ -114,3 +115,24 @@ class StatsOut(Schema):
     conversion_rate: float = Field(description="goalReachedRuns / completedRuns, in percent, two decimals")
     avg_duration: int = Field(description="mean seconds from start to end over finished runs")
     node_stats: dict[str, NodeStatsOut]
+
+
+class BulkCancelIn(Input):
+    """Which running runs to cancel: every filter given must match (none: all of the workflow's)."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [{"startedBefore": "2026-01-01T00:00:00Z", "reason": "campaign over"}]
+        }
+    }
+
+    status: Literal["running"] = Field(default="running", description="only running runs can be cancelled")
+    contact_id: str | None = Field(default=None, pattern=CONTACT_ID_PATTERN, description="one contact's runs")
+    started_before: datetime | None = Field(default=None, description="runs started before this time")
+    reason: str | None = Field(default=None, max_length=1000, pattern=NO_NUL_PATTERN)
+    limit: int = Field(default=10_000, ge=1, le=10_000, description="at most this many runs per call")
+
+
+class BulkCancelOut(Schema):
+    cancel_requested: int = Field(description="how many runs the workers were asked to cancel")
+    more: bool = Field(description="more runs matched than `limit`: call again to cancel them")

@@ -96,7 +96,7 @@ async def validate_workflow(
 async def get_workflow(
     workflow_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession
 ) -> Envelope[WorkflowOut]:
-    workflow = await service.get(session, principal=principal, workflow_id=workflow_id)
+    workflow = await service.get_live(session, principal=principal, workflow_id=workflow_id)
     return Envelope(data=WorkflowOut.model_validate(workflow))
 
 
@@ -116,12 +116,32 @@ async def update_workflow(
     return Envelope(data=WorkflowOut.model_validate(workflow))
 
 
-@router.delete("/{workflow_id}", summary="Delete (archive) a draft or paused workflow", responses=_ERRORS)
+@router.delete(
+    "/{workflow_id}",
+    summary="Delete (archive) a draft or paused workflow, or an active one with cancelRuns=true",
+    description=(
+        "An archived workflow starts no runs and is gone from authoring; its runs, run detail and stats stay "
+        "readable. Archiving an active workflow is a 409 unless `cancelRuns=true`, which also asks the "
+        "workers to cancel each of its running runs (as a single-run cancel does)."
+    ),
+    responses=_ERRORS,
+)
 async def delete_workflow(
-    workflow_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession, request: Request
+    workflow_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    request: Request,
+    cancel_runs: Annotated[
+        bool, Query(alias="cancelRuns", description="archive an active workflow and cancel its running runs")
+    ] = False,
 ) -> Envelope[WorkflowOut]:
     workflow = await service.transition(
-        session, _settings(request), principal=principal, workflow_id=workflow_id, action="delete"
+        session,
+        _settings(request),
+        principal=principal,
+        workflow_id=workflow_id,
+        action="delete",
+        cancel_runs=cancel_runs,
     )
     return Envelope(data=WorkflowOut.model_validate(workflow))
 

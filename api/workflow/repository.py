@@ -1,4 +1,5 @@
-"""All SQL of workflows and their versions. Every query is scoped to a tenant; deleted workflows are gone."""
+"""All SQL of workflows and their versions. Every query is scoped to a tenant; deleted (archived) workflows
+are gone, except where a caller asks for them (their runs and stats stay readable)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,17 @@ from api.db.models import Workflow, WorkflowVersion
 
 
 async def get(
-    session: AsyncSession, *, tenant_id: str, workflow_id: uuid.UUID, for_update: bool = False
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    workflow_id: uuid.UUID,
+    for_update: bool = False,
+    archived: bool = False,
 ) -> Workflow | None:
-    query = select(Workflow).where(
-        Workflow.id == workflow_id, Workflow.tenant_id == tenant_id, Workflow.deleted_at.is_(None)
-    )
+    """``archived``: also a deleted (archived) workflow, whose runs and stats stay readable."""
+    query = select(Workflow).where(Workflow.id == workflow_id, Workflow.tenant_id == tenant_id)
+    if not archived:
+        query = query.where(Workflow.deleted_at.is_(None))
     if for_update:
         # Serialises changes to one workflow: version numbers and status transitions never race.
         query = query.with_for_update()

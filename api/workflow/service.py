@@ -3,7 +3,10 @@
 Status machine (anything else is a 409)::
 
     draft --activate--> active --pause--> paused --activate--> active
-    draft --delete--> archived      paused --delete--> archived      (active: pause first)
+    draft --delete--> archived      paused --delete--> archived
+    active --delete?cancelRuns=true--> archived   (its running runs are cancelled; without it: 409)
+
+An archived workflow is gone for authoring (404), but its runs, run detail and stats stay readable.
 
 Every change of the definition (trigger, nodes, edges, goals, settings) creates a new immutable version;
 runs in flight keep the version they started on. Versions of a workflow that has been activated are
@@ -26,6 +29,7 @@ from api.errors import ConflictError, NotFoundError, UnprocessableError
 from api.hooks.tokens import issue_token
 from api.kit.cursor import decode_cursor, encode_cursor
 from api.outbox import records
+from api.runs import bulk
 from api.workflow import repository
 from api.workflow.schemas import WorkflowCreate, WorkflowUpdate
 from streams.engine import DefinitionError, Problem, compile_definition, validate
@@ -84,6 +88,17 @@ def check_definition(definition: dict[str, Any], *, tenant_id: str) -> None:
 
 
 async def get(session: AsyncSession, *, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
+    """A workflow whose runs and stats can be read: archived ones included."""
+    workflow = await repository.get(
+        session, tenant_id=principal.tenant_id, workflow_id=workflow_id, archived=True
+    )
+    if workflow is None:
+        raise NotFoundError(f"workflow {workflow_id} not found")
+    return workflow
+
+
+async def get_live(session: AsyncSession, *, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
+    """A workflow that is not archived (GET /workflows/{id}: a deleted workflow is gone)."""
     workflow = await repository.get(session, tenant_id=principal.tenant_id, workflow_id=workflow_id)
     if workflow is None:
         raise NotFoundError(f"workflow {workflow_id} not found")
@@ -229,11 +244,15 @@ async def transition(
     principal: Principal,
     workflow_id: uuid.UUID,
     action: str,
+    cancel_runs: bool = False,
 ) -> Workflow:
+    """``cancel_runs`` (delete only): archive an active workflow too, and cancel its running runs."""
     workflow = await _locked(session, principal=principal, workflow_id=workflow_id)
     allowed, target = _TRANSITIONS[action]
+    if action == "delete" and cancel_runs:
+        allowed = {*allowed, "active"}
     if workflow.status not in allowed:
-        hint = " (pause it first)" if action == "delete" and workflow.status == "active" else ""
+        hint = " (pause it first, or pass cancelRuns=true)" if action == "delete" else ""
         raise ConflictError(
             f"cannot {action} a workflow that is {workflow.status}{hint}",
             code="invalid_status_transition",
@@ -246,6 +265,15 @@ async def transition(
     if target == "archived":
         workflow.deleted_at = now
         workflow.webhook_token_hash = None
+        if cancel_runs:
+            await bulk.cancel_running(
+                session,
+                settings,
+                tenant_id=principal.tenant_id,
+                workflow_id=workflow.id,
+                only=bulk.RunFilter(),
+                reason="workflow archived",
+            )
     if first_activation:
         current = await repository.version(session, workflow_id=workflow.id, number=workflow.version)
         if current is None:
