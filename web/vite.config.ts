@@ -6,7 +6,8 @@ import { defineConfig } from "vite";
 export default defineConfig({
   base: "/",
   plugins: [react()],
-  build: { outDir: "dist", emptyOutDir: true, sourcemap: false },
+  // One bundle: React, React Flow and dagre make ~520 kB minified (~165 kB gzipped).
+  build: { outDir: "dist", emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 700 },
   server: { proxy: { "/api": "http://127.0.0.1:8000" } },
   test: { environment: "node", include: ["src/**/*.test.ts"] },
 });

@@ -1,0 +1,93 @@
+import { Handle, type NodeProps, Position, useUpdateNodeInternals } from "@xyflow/react";
+import { useEffect } from "react";
+import type { StepNode, TriggerNode } from "../graph/types";
+import { NODE_WIDTH } from "../graph/types";
+import { specOf, triggerLabel } from "../nodes/registry";
+import { Icon } from "./Icon";
+
+const BRANCH_WIDTH = 76;
+
+function Face(props: {
+  id: string;
+  kind: string;
+  title: string;
+  summary: string;
+  selected: boolean;
+  target: boolean;
+  branches: { id: string; label: string }[] | null;
+}) {
+  const spec = specOf(props.kind);
+  const branches = props.branches;
+  const updateInternals = useUpdateNodeInternals();
+  const handleKey = branches?.map((b) => b.id).join("\u0000") ?? "";
+  // Handles are keyed by branch id; when the set changes, React Flow measures them again.
+  useEffect(() => updateInternals(props.id), [handleKey, props.id, updateInternals]);
+  const width = Math.max(NODE_WIDTH, (branches?.length ?? 0) * BRANCH_WIDTH);
+  return (
+    <div
+      className={`node-face${props.selected ? " selected" : ""}`}
+      style={{ width, ["--node-colour" as string]: spec.colour }}
+      data-kind={props.kind}
+    >
+      {props.target && <Handle type="target" position={Position.Top} className="handle" />}
+      <div className="node-head">
+        <span className="node-icon">
+          <Icon path={spec.icon} />
+        </span>
+        <span className="node-title">{props.title}</span>
+        <span className="node-id">{props.id}</span>
+      </div>
+      <div className="node-summary" title={props.summary}>
+        {props.summary}
+      </div>
+      {branches === null && <Handle type="source" position={Position.Bottom} className="handle" />}
+      {branches && branches.length > 0 && (
+        <div className="node-branches">
+          {branches.map((b, i) => (
+            <div key={b.id} className="node-branch" data-branch={b.id}>
+              <span className="branch-label">{b.label}</span>
+              <Handle
+                id={b.id}
+                type="source"
+                position={Position.Bottom}
+                className="handle branch-handle"
+                style={{ left: `${((i + 0.5) / branches.length) * 100}%` }}
+                title={`${b.label} branch`}
+              />
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
+  const spec = specOf(data.kind);
+  return (
+    <Face
+      id={id}
+      kind={data.kind}
+      title={spec.label}
+      summary={spec.summary(data.config)}
+      selected={!!selected}
+      target
+      branches={spec.branches(data.config)}
+    />
+  );
+}
+
+export function TriggerNodeView({ id, data, selected }: NodeProps<TriggerNode>) {
+  const spec = specOf("trigger");
+  return (
+    <Face
+      id={id}
+      kind="trigger"
+      title={`Trigger: ${triggerLabel(data.trigger.type)}`}
+      summary={spec.summary(data.trigger as never)}
+      selected={!!selected}
+      target={false}
+      branches={null}
+    />
+  );
+}
