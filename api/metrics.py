@@ -21,6 +21,11 @@ OUTBOX_FAILED = Counter(
 )
 OUTBOX_BACKLOG = Gauge("workflows_outbox_backlog", "Outbox records not yet published")
 PROJECTED = Counter("workflows_projector_events_total", "Run events applied by the projector", ["outcome"])
+PROJECTOR_DEAD_LETTERS = Counter(
+    "workflows_projector_dead_letters_total",
+    "workflows.out records the projector could not store, kept in projector_dead_letters",
+    ["reason"],
+)
 PROJECTOR_BATCH = Histogram("workflows_projector_batch_seconds", "Time to apply one projector batch")
 SIMULATIONS = Counter(
     "workflows_simulations_total", "Simulations by outcome (ok, or the budget that stopped them)", ["outcome"]

@@ -17,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.projector import repository as counters
 
-_NODE_BUCKET = {"completed": "succeeded", "failed": "failed", "pending": "waiting", "running": "waiting"}
+_NODE_BUCKET = {
+    "completed": "succeeded",
+    "failed": "failed",
+    "pending": "waiting",
+    "running": "waiting",
+    "skipped": "skipped",
+}
 
 
 @dataclass(frozen=True, slots=True)

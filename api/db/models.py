@@ -164,6 +164,8 @@ class WorkflowRunCounters(Base):
     cancelled: Mapped[int] = mapped_column(BigInteger, default=0)
     duration_ms_sum: Mapped[int] = mapped_column(BigInteger, default=0)
     finished: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Enrolments a re-entry cap refused (counted from workflow_enrolment_skips).
+    skipped_enrolments: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class WorkflowNodeCounters(Base):
@@ -175,3 +177,44 @@ class WorkflowNodeCounters(Base):
     succeeded: Mapped[int] = mapped_column(BigInteger, default=0)
     failed: Mapped[int] = mapped_column(BigInteger, default=0)
     waiting: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Steps whose run ended while they waited (a goal, a cancel): the node's work was bypassed.
+    skipped: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WorkflowEnrolmentSkip(Base):
+    """One enrolment a re-entry cap refused, keyed by the record's idempotency key (counted once)."""
+
+    __tablename__ = "workflow_enrolment_skips"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String)
+    workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id"))
+    workflow_version: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(100))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProjectorDeadLetter(Base):
+    """A ``workflows.out`` record the projector could not store, with why; later records went on."""
+
+    __tablename__ = "projector_dead_letters"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(255))
+    partition: Mapped[int] = mapped_column(Integer)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    value: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class EventTypeStats(Base):
+    """How often the bridge saw an event type of a tenant, and when last (from workflows.observations)."""
+
+    __tablename__ = "event_type_stats"
+
+    tenant_id: Mapped[str] = mapped_column(String, primary_key=True)
+    type: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

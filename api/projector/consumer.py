@@ -1,6 +1,13 @@
 """The projector's Kafka side: consume ``workflows.out`` in batches, apply each batch in one transaction,
 then commit the offsets. A crash between the two re-applies the batch, which changes nothing (see plan.py).
 Runs as a background task of the API or standalone: ``python -m api.projector.consumer``.
+
+One record never stops the read side: a record that cannot be decoded or breaks the identifier rules, and
+one PostgreSQL refuses on its own (a data or constraint error while the records around it go in), is stored
+in ``projector_dead_letters`` with its reason and counted (``workflows_projector_dead_letters_total``), and
+the next records proceed. When a batch fails with such an error its records are applied one at a time to
+find the culprit. Errors of the database itself (connection lost, shutting down, a deadlock) are not the
+record's fault: the batch is fetched again after 2 s, as before.
 """
 
 from __future__ import annotations
@@ -9,32 +16,63 @@ import asyncio
 import contextlib
 import logging
 import time
+from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import metrics
 from api.config import ApiSettings
-from api.projector.events import ContactErased, RunEvent, UndecodableError, decode
-from api.projector.service import apply_batch
+from api.projector.deadletters import DeadLetter, record_problem, store_dead_letters
+from api.projector.events import UndecodableError, decode
+from api.projector.service import Projected, apply_batch
 from workflows.settings import Settings
 
 log = logging.getLogger(__name__)
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
-def decode_records(records: list[ConsumerRecord[bytes, bytes]]) -> list[RunEvent | ContactErased]:
-    events: list[RunEvent | ContactErased] = []
+def decode_records(records: list[Record]) -> tuple[list[tuple[Record, Projected]], list[DeadLetter]]:
+    """The records to apply, each with what it decoded to, and the dead letters of those that did not."""
+    events: list[tuple[Record, Projected]] = []
+    dead: list[DeadLetter] = []
     for record in records:
         try:
             event = decode(record.value)
         except UndecodableError as exc:
-            metrics.PROJECTED.labels("undecodable").inc()
-            log.warning("projector skipped %s[%d]@%d: %s", record.topic, record.partition, record.offset, exc)
+            dead.append(DeadLetter.of(record, "undecodable", str(exc)))
             continue
         if event is not None:
-            events.append(event)
-    return events
+            events.append((record, event))
+    return events, dead
+
+
+async def apply_records(engine: AsyncEngine, records: list[Record]) -> None:
+    """Apply what the records decode to, dead-lettering each record that cannot be stored."""
+    events, dead = decode_records(records)
+    try:
+        await apply_batch(engine, [e for _, e in events])
+    except DBAPIError as exc:
+        if record_problem(exc) is None:
+            raise  # the database's trouble, not a record's: fetch the batch again later
+        # The driver's message may quote a value of the record: only the class goes to the log.
+        log.warning(
+            "projector batch refused (%s); applying its %d records one at a time",
+            type(exc.orig).__name__,
+            len(events),
+        )
+        for record, event in events:
+            try:
+                await apply_batch(engine, [event])
+            except DBAPIError as one:
+                problem = record_problem(one)
+                if problem is None:
+                    raise
+                dead.append(DeadLetter.of(record, "database_refused", problem))
+    if dead:
+        await store_dead_letters(engine, dead)
 
 
 class Projector:
@@ -76,7 +114,7 @@ class Projector:
             return 0
         started = time.perf_counter()
         try:
-            await apply_batch(self._engine, decode_records(records))
+            await apply_records(self._engine, records)
         except Exception:
             # Rewind so the batch is fetched again; nothing was committed in Postgres or Kafka.
             for tp, part in batches.items():

@@ -1,8 +1,10 @@
-"""Decoding one ``workflows.out`` record into the run event the projector applies (or None to skip).
+"""Decoding one ``workflows.out`` record into what the projector applies (or None to skip).
 
-Only ``kind == "run_event"`` records and ``workflow.contact.erased`` matter here; the rest (messages, contact
-commands) are for the bridge. A run event that cannot be decoded is skipped and counted, never allowed to
-stop the projector.
+Only ``kind == "run_event"`` records, ``workflow.run.enrolment_skipped`` and ``workflow.contact.erased``
+matter here; the rest (messages, contact commands) are for the bridge. A record that claims to be one of
+those but cannot be stored (not JSON, fields of the wrong shape, identifiers breaking the shared rules of
+``workflows.identifiers``, a NUL character PostgreSQL refuses in text and JSONB) raises UndecodableError
+with the reason: the consumer dead-letters it and goes on with the next records.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Final
 import orjson
 
 from streams.engine import event_types
+from workflows.identifiers import contact_id_problem, node_id_problem, tenant_id_problem
 
 RUN_STATUSES: Final = frozenset({"running", "completed", "failed", "goal_reached", "cancelled"})
 TERMINAL: Final = RUN_STATUSES - {"running"}
@@ -23,8 +26,14 @@ STEP_RANK: Final = {"pending": 0, "running": 1, "completed": 2, "failed": 2, "sk
 STEP_NAMESPACE: Final = uuid.UUID("3e0c1b7a-52d4-5f86-a9b1-7c2d4e6f8a0b")
 
 
+# Engine times are epoch ms; anything outside years 1..9999 is not a time PostgreSQL or Python can hold.
+_MAX_MS: Final = 253_402_300_799_000
+
+
 def ms(value: Any) -> datetime | None:
     if isinstance(value, int) and not isinstance(value, bool):
+        if not -62_135_596_800_000 <= value <= _MAX_MS:
+            raise UndecodableError(f"time {value} ms is out of range")
         return datetime.fromtimestamp(value / 1000, UTC)
     return None
 
@@ -66,6 +75,8 @@ class RunEvent:
     goal_reached_id: str | None
     error_message: str | None
     trigger_event: dict[str, Any]
+    # None when the record carries no context (records of workers from before it was emitted).
+    context: dict[str, Any] | None
     started_at: datetime
     completed_at: datetime | None
     occurred_at: int
@@ -74,6 +85,18 @@ class RunEvent:
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentSkip:
+    """A re-entry cap refused an enrolment (``workflow.run.enrolment_skipped``): counted, no run."""
+
+    key: str
+    tenant_id: str
+    workflow_id: uuid.UUID
+    workflow_version: int
+    reason: str
+    occurred_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +109,21 @@ class ContactErased:
 
 
 class UndecodableError(ValueError):
-    """The record claims to be a run event but its fields are not what the engine emits."""
+    """The record claims to be a run event but its fields are not what the engine emits, or it holds
+    something PostgreSQL cannot store."""
+
+
+_NUL_ESCAPE: Final = b"\\u0000"
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _step(run_id: uuid.UUID, raw: Any) -> StepRecord | None:
@@ -101,15 +138,21 @@ def _step(run_id: uuid.UUID, raw: Any) -> StepRecord | None:
         raw.get("status"),
     )
     if not isinstance(node_id, str) or not isinstance(node_type, str) or status not in STEP_RANK:
-        raise UndecodableError(f"step fields missing or invalid: {node_id!r} {node_type!r} {status!r}")
-    if not isinstance(visit, int):
-        raise UndecodableError("step visit is not an integer")
+        raise UndecodableError(
+            f"step fields missing or invalid: {node_id!r:.120} {node_type!r:.60} {status!r}"
+        )
+    problem = node_id_problem(node_id)
+    if problem:
+        raise UndecodableError(problem)
+    if not isinstance(visit, int) or not 0 < visit < 2**31:
+        raise UndecodableError("step visit is not a positive 32-bit integer")
+    seq = raw.get("seq")
     return StepRecord(
         id=uuid.uuid5(STEP_NAMESPACE, f"{run_id}:{node_id}:{visit}"),
-        node_id=node_id[:100],
+        node_id=node_id,
         node_type=node_type[:50],
         visit=visit,
-        seq=raw["seq"] if isinstance(raw.get("seq"), int) else 0,
+        seq=seq if isinstance(seq, int) and 0 <= seq < 2**31 else 0,
         status=status,
         input=_obj(raw.get("input")),
         output=_obj(raw.get("output")),
@@ -120,14 +163,35 @@ def _step(run_id: uuid.UUID, raw: Any) -> StepRecord | None:
     )
 
 
+def _identity(what: str, tenant: Any, contact: Any) -> tuple[str, str]:
+    """(tenantId, contactId) under the shared identifier rules, or UndecodableError naming the problem."""
+    problem = tenant_id_problem(tenant) or contact_id_problem(contact)
+    if problem or not isinstance(tenant, str) or not isinstance(contact, str):
+        raise UndecodableError(f"{what}: {problem}")
+    return tenant, contact
+
+
 def _erased(raw: dict[str, Any]) -> ContactErased:
-    tenant, contact = raw.get("tenantId"), raw.get("contactId")
-    if not (isinstance(tenant, str) and tenant and isinstance(contact, str) and contact):
-        raise UndecodableError("contact erased without tenantId or contactId")
-    return ContactErased(tenant, contact)
+    return ContactErased(*_identity("contact erased", raw.get("tenantId"), raw.get("contactId")))
 
 
-def decode(value: bytes | None) -> RunEvent | ContactErased | None:
+def _enrolment_skip(raw: dict[str, Any], tenant: str) -> EnrolmentSkip:
+    key, version, reason = raw.get("idempotencyKey"), raw.get("version"), raw.get("reason")
+    try:
+        workflow_id = uuid.UUID(str(raw.get("workflowId")))
+    except ValueError:
+        raise UndecodableError("enrolment skipped: workflowId is not a UUID") from None
+    occurred = ms(raw.get("occurredAt"))
+    if not (
+        isinstance(key, str) and 0 < len(key) <= 300 and isinstance(reason, str) and 0 < len(reason) <= 100
+    ):
+        raise UndecodableError("enrolment skipped: idempotencyKey or reason missing or too long")
+    if not isinstance(version, int) or not 0 < version < 2**31 or occurred is None:
+        raise UndecodableError(f"enrolment skipped: version={version!r:.40} or occurredAt invalid")
+    return EnrolmentSkip(key, tenant, workflow_id, version, reason, occurred)
+
+
+def decode(value: bytes | None) -> RunEvent | EnrolmentSkip | ContactErased | None:
     """None for records the projector does not apply; raises UndecodableError for broken ones."""
     if not value:
         return None
@@ -137,10 +201,18 @@ def decode(value: bytes | None) -> RunEvent | ContactErased | None:
         raise UndecodableError(f"not JSON: {exc}") from None
     if not isinstance(raw, dict):
         return None
-    if raw.get("subject") == event_types.CONTACT_ERASED or raw.get("kind") == "contact_erased":
+    kind, subject = raw.get("kind"), raw.get("subject")
+    if subject == event_types.CONTACT_ERASED or kind == "contact_erased":
         return _erased(raw)
-    if raw.get("kind") != "run_event":
+    if kind not in ("run_event", "enrolment_skipped") and subject != event_types.RUN_ENROLMENT_SKIPPED:
         return None
+    what = "run event" if kind == "run_event" else "enrolment skipped"
+    tenant, contact = _identity(what, raw.get("tenantId"), raw.get("contactId"))
+    # PostgreSQL refuses NUL in text and in JSONB strings: the cheap byte check first, then the data.
+    if _NUL_ESCAPE in value and _has_nul(raw):
+        raise UndecodableError("a text value holds a NUL character (U+0000), which PostgreSQL cannot store")
+    if kind != "run_event":
+        return _enrolment_skip(raw, tenant)
     run = raw.get("run")
     if not isinstance(run, dict):
         raise UndecodableError("run_event without a run object")
@@ -149,16 +221,16 @@ def decode(value: bytes | None) -> RunEvent | ContactErased | None:
         workflow_id = uuid.UUID(str(run.get("workflowId")))
     except ValueError:
         raise UndecodableError("runId or workflowId is not a UUID") from None
-    tenant, contact, key = raw.get("tenantId"), raw.get("contactId"), raw.get("idempotencyKey")
+    key = raw.get("idempotencyKey")
     version, status, started = run.get("workflowVersion"), run.get("status"), ms(run.get("startedAt"))
     occurred = raw.get("occurredAt")
-    if not (isinstance(tenant, str) and isinstance(contact, str) and isinstance(key, str)):
-        raise UndecodableError("tenantId, contactId or idempotencyKey missing")
+    if not isinstance(key, str):
+        raise UndecodableError("idempotencyKey missing")
     if not isinstance(version, int) or status not in RUN_STATUSES or started is None:
-        raise UndecodableError(f"run fields invalid: version={version!r} status={status!r}")
-    if not isinstance(occurred, int) or len(contact) > 100:
-        raise UndecodableError("occurredAt missing or contactId too long")
-    trigger = run.get("triggerEvent")
+        raise UndecodableError(f"run fields invalid: version={version!r:.40} status={status!r:.40}")
+    if not isinstance(occurred, int):
+        raise UndecodableError("occurredAt missing")
+    trigger, context = run.get("triggerEvent"), run.get("context")
     return RunEvent(
         key=key,
         tenant_id=tenant,
@@ -171,6 +243,7 @@ def decode(value: bytes | None) -> RunEvent | ContactErased | None:
         goal_reached_id=_text(run.get("goalReachedId"), 100),
         error_message=_text(run.get("errorMessage"), 10_000),
         trigger_event=trigger if isinstance(trigger, dict) else {},
+        context=context if isinstance(context, dict) else None,
         started_at=started,
         completed_at=ms(run.get("completedAt")),
         occurred_at=occurred,

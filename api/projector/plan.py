@@ -23,7 +23,13 @@ RUN_BUCKET = {
     "goal_reached": "goal_reached",
     "cancelled": "cancelled",
 }
-STEP_BUCKET = {"pending": "waiting", "running": "waiting", "completed": "succeeded", "failed": "failed"}
+STEP_BUCKET = {
+    "pending": "waiting",
+    "running": "waiting",
+    "completed": "succeeded",
+    "failed": "failed",
+    "skipped": "skipped",
+}
 
 
 @dataclass(frozen=True, slots=True)

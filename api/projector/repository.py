@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.db.models import (
     Workflow,
+    WorkflowEnrolmentSkip,
     WorkflowNodeCounters,
     WorkflowRun,
     WorkflowRunCounters,
@@ -20,6 +21,18 @@ from api.db.models import (
 )
 from api.projector.plan import ExistingRun
 
+RUN_COLUMNS = (
+    "total",
+    "running",
+    "completed",
+    "failed",
+    "goal_reached",
+    "cancelled",
+    "duration_ms_sum",
+    "finished",
+    "skipped_enrolments",
+)
+NODE_COLUMNS = ("executed", "succeeded", "failed", "waiting", "skipped")
 CHUNK = 1000  # rows per multi-row INSERT: stays far below the 32,767 bind parameters of one statement
 RECONCILE_LOCK_KEY = 0x7374617473  # "stats"
 
@@ -60,6 +73,10 @@ _RUN_UPDATES = (
     "completed_at",
     "last_event_at",
 )
+# A record without a context (from a worker that did not emit one) keeps the one the row has.
+_KEEP_CONTEXT = text(
+    "CASE WHEN excluded.context = '{}'::jsonb THEN workflow_runs.context ELSE excluded.context END"
+)
 _STEP_UPDATES = ("status", "input", "output", "error_message", "started_at", "completed_at", "scheduled_at")
 
 
@@ -75,7 +92,11 @@ async def _upsert_by_id(
 
 
 async def upsert_runs(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    await _upsert_by_id(conn, WorkflowRun, rows, _RUN_UPDATES)
+    for chunk in _chunks(rows):
+        stmt = insert(WorkflowRun).values(list(chunk))
+        updates: dict[str, Any] = {c: stmt.excluded[c] for c in _RUN_UPDATES}
+        updates["context"] = _KEEP_CONTEXT
+        await conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=updates))
 
 
 async def upsert_steps(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
@@ -117,20 +138,22 @@ async def close_ended_runs(conn: AsyncConnection, ended: Iterable[uuid.UUID]) ->
     return out
 
 
+async def insert_enrolment_skips(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[uuid.UUID]:
+    """Insert the rows whose key is new; returns the workflow id of each row inserted."""
+    added: list[uuid.UUID] = []
+    for chunk in _chunks(rows):
+        stmt = (
+            insert(WorkflowEnrolmentSkip).values(list(chunk)).on_conflict_do_nothing(index_elements=["key"])
+        )
+        added += [r[0] for r in await conn.execute(stmt.returning(WorkflowEnrolmentSkip.workflow_id))]
+    return added
+
+
 async def add_run_counters(conn: AsyncConnection, deltas: Mapping[uuid.UUID, Mapping[str, int]]) -> None:
     rows = [{"workflow_id": wf, **dict(d)} for wf, d in deltas.items() if any(d.values())]
     if not rows:
         return
-    columns = (
-        "total",
-        "running",
-        "completed",
-        "failed",
-        "goal_reached",
-        "cancelled",
-        "duration_ms_sum",
-        "finished",
-    )
+    columns = RUN_COLUMNS
     rows = [{"workflow_id": r["workflow_id"], **{c: r.get(c, 0) for c in columns}} for r in rows]
     table = WorkflowRunCounters.__table__
     stmt = insert(WorkflowRunCounters).values(rows)
@@ -144,7 +167,7 @@ async def add_run_counters(conn: AsyncConnection, deltas: Mapping[uuid.UUID, Map
 async def add_node_counters(
     conn: AsyncConnection, deltas: Mapping[tuple[uuid.UUID, str], Mapping[str, int]]
 ) -> None:
-    columns = ("executed", "succeeded", "failed", "waiting")
+    columns = NODE_COLUMNS
     rows = [
         {"workflow_id": wf, "node_id": node, **{c: d.get(c, 0) for c in columns}}
         for (wf, node), d in deltas.items()
@@ -190,7 +213,16 @@ async def true_run_counts(conn: AsyncConnection) -> dict[uuid.UUID, dict[str, in
             "FROM workflow_runs GROUP BY workflow_id"
         )
     )
-    return {r.workflow_id: {k: int(v) for k, v in r._mapping.items() if k != "workflow_id"} for r in rows}
+    out = {r.workflow_id: {k: int(v) for k, v in r._mapping.items() if k != "workflow_id"} for r in rows}
+    skips = await conn.execute(
+        text("SELECT workflow_id, count(*) FROM workflow_enrolment_skips GROUP BY workflow_id")
+    )
+    for counts in out.values():
+        counts["skipped_enrolments"] = 0
+    for workflow_id, count in skips:
+        # A workflow whose every enrolment was skipped has no run rows: its counts start at zero.
+        out.setdefault(workflow_id, dict.fromkeys(RUN_COLUMNS, 0))["skipped_enrolments"] = int(count)
+    return out
 
 
 async def true_node_counts(conn: AsyncConnection) -> dict[tuple[uuid.UUID, str], dict[str, int]]:
@@ -199,19 +231,12 @@ async def true_node_counts(conn: AsyncConnection) -> dict[tuple[uuid.UUID, str],
             "SELECT r.workflow_id, s.node_id, count(*) AS executed, "
             "count(*) FILTER (WHERE s.status = 'completed') AS succeeded, "
             "count(*) FILTER (WHERE s.status = 'failed') AS failed, "
-            "count(*) FILTER (WHERE s.status IN ('pending', 'running')) AS waiting "
+            "count(*) FILTER (WHERE s.status IN ('pending', 'running')) AS waiting, "
+            "count(*) FILTER (WHERE s.status = 'skipped') AS skipped "
             "FROM workflow_run_steps s JOIN workflow_runs r ON r.id = s.run_id GROUP BY 1, 2"
         )
     )
-    return {
-        (r.workflow_id, r.node_id): {
-            "executed": r.executed,
-            "succeeded": r.succeeded,
-            "failed": r.failed,
-            "waiting": r.waiting,
-        }
-        for r in rows
-    }
+    return {(r.workflow_id, r.node_id): {c: int(getattr(r, c)) for c in NODE_COLUMNS} for r in rows}
 
 
 async def cached_run_counts(conn: AsyncConnection) -> dict[uuid.UUID, dict[str, int]]:
@@ -221,15 +246,7 @@ async def cached_run_counts(conn: AsyncConnection) -> dict[uuid.UUID, dict[str, 
 
 async def cached_node_counts(conn: AsyncConnection) -> dict[tuple[uuid.UUID, str], dict[str, int]]:
     rows = await conn.execute(select(WorkflowNodeCounters))
-    return {
-        (r.workflow_id, r.node_id): {
-            "executed": r.executed,
-            "succeeded": r.succeeded,
-            "failed": r.failed,
-            "waiting": r.waiting,
-        }
-        for r in rows
-    }
+    return {(r.workflow_id, r.node_id): {c: int(getattr(r, c)) for c in NODE_COLUMNS} for r in rows}
 
 
 async def set_cached_stats(conn: AsyncConnection, stats: Mapping[uuid.UUID, dict[str, Any]]) -> None:

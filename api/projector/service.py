@@ -1,4 +1,4 @@
-"""Apply one batch of run events in one transaction: runs, steps, schedules, counters.
+"""Apply one batch of run events in one transaction: runs, steps, schedules, counters, skipped enrolments.
 
 A ``workflow.contact.erased`` record in the batch deletes the contact's runs and steps (with what they
 counted) at its place in the topic order: run events before it are applied first, so rows re-created by its
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from api import metrics
 from api.contacts import repository as contacts
 from api.projector import repository
-from api.projector.events import ContactErased, RunEvent, StepRecord
+from api.projector.events import ContactErased, EnrolmentSkip, RunEvent, StepRecord
 from api.projector.plan import BatchPlan, plan_batch, processed_at
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def _run_row(run: RunEvent) -> dict[str, Any]:
         "status": run.status,
         "current_node_id": run.current_node_id,
         "trigger_event": run.trigger_event,
-        "context": {},
+        "context": run.context or {},
         "goal_reached_id": run.goal_reached_id,
         "error_message": run.error_message,
         "started_at": run.started_at,
@@ -77,15 +77,22 @@ def _schedule_rows(plan: BatchPlan) -> list[dict[str, Any]]:
     ]
 
 
-async def apply_batch(engine: AsyncEngine, events: Sequence[RunEvent | ContactErased]) -> BatchPlan:
+Projected = RunEvent | EnrolmentSkip | ContactErased
+
+
+async def apply_batch(engine: AsyncEngine, events: Sequence[Projected]) -> BatchPlan:
     """Idempotent: applying the same events again (or any prefix of them again) changes nothing. Returns
     the plan of the last run-event segment."""
     plan = BatchPlan()
     async with engine.begin() as conn:
         segment: list[RunEvent] = []
+        skips: list[EnrolmentSkip] = []
         for event in events:
             if isinstance(event, RunEvent):
                 segment.append(event)
+                continue
+            if isinstance(event, EnrolmentSkip):
+                skips.append(event)  # counted, never erased: the rows name no contact
                 continue
             if segment:
                 plan = await _apply_runs(conn, segment)
@@ -95,7 +102,33 @@ async def apply_batch(engine: AsyncEngine, events: Sequence[RunEvent | ContactEr
             log.info("projector erased a contact: %d runs, %d steps deleted", erased.runs, erased.steps)
         if segment:
             plan = await _apply_runs(conn, segment)
+        if skips:
+            await _apply_skips(conn, skips)
     return plan
+
+
+async def _apply_skips(conn: AsyncConnection, skips: list[EnrolmentSkip]) -> None:
+    owners = await repository.workflow_tenants(conn, {s.workflow_id for s in skips})
+    known = {s.key: s for s in skips if owners.get(s.workflow_id) == s.tenant_id}
+    if len(known) < len(skips):
+        metrics.PROJECTED.labels("unknown_workflow").inc(len(skips) - len(known))
+    rows = [
+        {
+            "key": s.key,
+            "tenant_id": s.tenant_id,
+            "workflow_id": s.workflow_id,
+            "workflow_version": s.workflow_version,
+            "reason": s.reason,
+            "occurred_at": s.occurred_at,
+        }
+        for s in known.values()
+    ]
+    added = await repository.insert_enrolment_skips(conn, rows)  # only new keys: a redelivery counts once
+    deltas: dict[uuid.UUID, dict[str, int]] = {}
+    for workflow_id in added:
+        deltas.setdefault(workflow_id, {"skipped_enrolments": 0})["skipped_enrolments"] += 1
+    await repository.add_run_counters(conn, deltas)
+    metrics.PROJECTED.labels("enrolment_skipped").inc(len(added))
 
 
 async def _apply_runs(conn: AsyncConnection, events: list[RunEvent]) -> BatchPlan:
@@ -114,7 +147,10 @@ async def _apply_runs(conn: AsyncConnection, events: list[RunEvent]) -> BatchPla
     await repository.upsert_steps(conn, [_step_row(e, s) for e, s in plan.steps.values()])
     await repository.upsert_schedules(conn, _schedule_rows(plan))
     for run_id, node_id in await repository.close_ended_runs(conn, plan.ended):
-        plan.node_deltas[(plan.ended[run_id].workflow_id, node_id)]["waiting"] -= 1
+        # The run ended (a goal, a cancel) while this step waited: the node's work was bypassed.
+        deltas = plan.node_deltas[(plan.ended[run_id].workflow_id, node_id)]
+        deltas["waiting"] -= 1
+        deltas["skipped"] += 1
     await repository.add_run_counters(conn, plan.run_deltas)
     await repository.add_node_counters(conn, plan.node_deltas)
     metrics.PROJECTED.labels("applied").inc(len(known))

@@ -82,6 +82,11 @@ class NodeStatsOut(Schema):
     succeeded: int
     failed: int
     waiting: int
+    skipped: int = Field(
+        default=0,
+        description="visits that were waiting in this node (delay, wait until, HTTP call) when a goal, a "
+        "cancel or the stale-run detector ended the run: the node's work was bypassed",
+    )
 
 
 class StatsOut(Schema):
@@ -97,9 +102,23 @@ class StatsOut(Schema):
                     "goalReachedRuns": 2000,
                     "conversionRate": 13.79,
                     "avgDuration": 172800,
+                    "cancelledRuns": 200,
+                    "skippedEnrolments": 12,
                     "nodeStats": {
-                        "node-1": {"executed": 15000, "succeeded": 14950, "failed": 50, "waiting": 0},
-                        "node-2": {"executed": 14950, "succeeded": 14950, "failed": 0, "waiting": 250},
+                        "node-1": {
+                            "executed": 15000,
+                            "succeeded": 14950,
+                            "failed": 50,
+                            "waiting": 0,
+                            "skipped": 0,
+                        },
+                        "node-2": {
+                            "executed": 14950,
+                            "succeeded": 12500,
+                            "failed": 0,
+                            "waiting": 250,
+                            "skipped": 2200,
+                        },
                     },
                 }
             ]
@@ -109,12 +128,20 @@ class StatsOut(Schema):
     workflow_id: uuid.UUID
     total_runs: int
     running_runs: int
-    completed_runs: int
+    completed_runs: int = Field(description="runs that reached an end, goal-reached runs included")
     failed_runs: int
-    goal_reached_runs: int
-    conversion_rate: float = Field(description="goalReachedRuns / completedRuns, in percent, two decimals")
+    goal_reached_runs: int = Field(description="runs a goal ended (a subset of completedRuns)")
+    conversion_rate: float = Field(
+        description="goalReachedRuns / completedRuns x 100, two decimals; 0 while nothing completed"
+    )
     avg_duration: int = Field(description="mean seconds from start to end over finished runs")
     node_stats: dict[str, NodeStatsOut]
+    cancelled_runs: int = Field(default=0, description="runs cancelled by an operator or an erasure")
+    skipped_enrolments: int = Field(
+        default=0,
+        description="enrolments a re-entry cap (settings.maxActiveRunsPerContact, or the per-contact cap) "
+        "refused: no run was started for them",
+    )
 
 
 class BulkCancelIn(Input):

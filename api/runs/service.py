@@ -82,13 +82,26 @@ async def detail(
 def stats_view(
     workflow_id: uuid.UUID, counters: WorkflowRunCounters | None, nodes: list[WorkflowNodeCounters]
 ) -> dict[str, Any]:
-    """The spec's stats shape. conversionRate = goalReachedRuns / completedRuns (the spec's example:
-    2000 / 14500 = 13.79 %); avgDuration = mean seconds over finished runs."""
-    total = running = completed = failed = goal = duration = finished = 0
+    """The spec's stats shape, in the spec's meaning (its example: 14,500 completed of which 2,000 reached
+    the goal, conversion 13.79 %).
+
+    * ``completedRuns``: runs that reached the end of their path, goal-reached runs included (a goal is a
+      successful end); ``goalReachedRuns`` is a subset of it.
+    * ``conversionRate``: goalReachedRuns / completedRuns x 100, two decimals; 0 while nothing completed.
+    * ``cancelledRuns``: runs an operator (or an erasure) cancelled; not completed.
+    * ``skippedEnrolments``: enrolments a re-entry cap refused (``workflow.run.enrolment_skipped``).
+    * per node, ``skipped``: visits of the node that were waiting (a delay, a wait until, an HTTP call in
+      flight) when the run ended elsewhere (a goal, a cancel, the stale-run detector): the node's work never
+      happened. Nodes the run never reached are not counted anywhere: with branches, which nodes a run
+      "would have" reached is not defined.
+    * ``avgDuration``: mean seconds from start to end over finished runs."""
+    total = running = completed = failed = goal = cancelled = duration = finished = skipped = 0
     if counters is not None:
         total, running, completed = counters.total, counters.running, counters.completed
-        failed, goal = counters.failed, counters.goal_reached
+        failed, goal, cancelled = counters.failed, counters.goal_reached, counters.cancelled
         duration, finished = counters.duration_ms_sum, counters.finished
+        skipped = counters.skipped_enrolments
+    completed += goal  # the counters keep the run status; completed in the spec's meaning includes goals
     return {
         "workflow_id": workflow_id,
         "total_runs": total,
@@ -96,6 +109,8 @@ def stats_view(
         "completed_runs": completed,
         "failed_runs": failed,
         "goal_reached_runs": goal,
+        "cancelled_runs": cancelled,
+        "skipped_enrolments": skipped,
         "conversion_rate": round(goal * 100 / completed, 2) if completed else 0.0,
         "avg_duration": round(duration / finished / 1000) if finished else 0,
         "node_stats": {
@@ -104,6 +119,7 @@ def stats_view(
                 "succeeded": n.succeeded,
                 "failed": n.failed,
                 "waiting": n.waiting,
+                "skipped": n.skipped,
             }
             for n in nodes
         },

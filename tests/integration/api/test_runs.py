@@ -96,10 +96,12 @@ async def test_stats_in_the_spec_shape(
         "goalReachedRuns": 0,
         "conversionRate": 0.0,
         "avgDuration": 60,
+        "cancelledRuns": 0,
+        "skippedEnrolments": 0,
         "nodeStats": {
-            "node-1": {"executed": 3, "succeeded": 3, "failed": 0, "waiting": 0},
-            "node-2": {"executed": 3, "succeeded": 2, "failed": 0, "waiting": 1},
-            "node-3": {"executed": 2, "succeeded": 2, "failed": 0, "waiting": 0},
+            "node-1": {"executed": 3, "succeeded": 3, "failed": 0, "waiting": 0, "skipped": 0},
+            "node-2": {"executed": 3, "succeeded": 2, "failed": 0, "waiting": 1, "skipped": 0},
+            "node-3": {"executed": 2, "succeeded": 2, "failed": 0, "waiting": 0, "skipped": 0},
         },
     }
     empty = await create(client, as_a)
