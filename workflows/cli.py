@@ -21,7 +21,9 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 projections_app = typer.Typer(
     help="The API's read models (runs, steps, schedules, stats).", no_args_is_help=True
 )
+contacts_app = typer.Typer(help="Contacts known before their first event.", no_args_is_help=True)
 app.add_typer(services_app, name="services")
+app.add_typer(contacts_app, name="contacts")
 app.add_typer(db_app, name="db")
 app.add_typer(projections_app, name="projections")
 console = Console()
@@ -234,6 +236,55 @@ def publish(
     typer.echo(f"published {event_type} id={message['id']} (stream sequence {seq})")
 
 
+@contacts_app.command("import")
+def contacts_import(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSON Lines, or CSV (.csv)")
+    ],
+    tenant: Annotated[
+        str | None, typer.Option(help="tenantId of every row without a tenantId column or key")
+    ] = None,
+) -> None:
+    """Produce a contact.snapshot per row to workflows.events (profile, tags, segments; starts no run).
+
+    Rows breaking the envelope rules are listed with their line and reason and not sent; the exit code
+    is 1 when any row was rejected."""
+    import asyncio
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from workflows.contacts_import import ContactsImportError, import_contacts, row_count
+
+    settings = _settings()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(f"importing into {settings.events_topic}", total=row_count(file))
+        try:
+            summary = asyncio.run(
+                import_contacts(
+                    settings, file, tenant=tenant, progress=lambda n: bar.update(task, completed=n)
+                )
+            )
+        except ContactsImportError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from exc
+    table = Table("imported", "rejected", "records", "elapsed", "events/s")
+    table.add_row(
+        str(summary.imported),
+        str(len(summary.rejected)),
+        str(summary.records),
+        f"{summary.elapsed_s:.2f}s",
+        f"{summary.events_per_s:,.0f}",
+    )
+    console.print(table)
+    for line, reason in summary.rejected[:50]:
+        console.print(f"line {line}: {reason}", markup=False, highlight=False)
+    if len(summary.rejected) > 50:
+        console.print(f"... and {len(summary.rejected) - 50} more rejected rows")
+    if summary.rejected:
+        raise typer.Exit(1)
+
+
 def _parse_time(value: str) -> int:
     """ISO-8601 (a naive time is UTC) or epoch milliseconds."""
     from datetime import UTC, datetime
@@ -281,10 +332,12 @@ def replay(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         )
-    table = Table("workflow", "activated at (ms)", "would start" if dry_run else "offered")
+    from streams.engine.timeutil import format_iso
+
+    table = Table("workflow", "activated at", "would start" if dry_run else "offered")
     for workflow_id, activated_at in sorted(summary.targets.items()):
         count = summary.would_start[workflow_id] if dry_run else summary.offered[workflow_id]
-        table.add_row(workflow_id, str(activated_at), str(count))
+        table.add_row(workflow_id, format_iso(activated_at), str(count))
     console.print(table)
     console.print(
         f"records read: {summary.records}, platform events: {summary.events}, "

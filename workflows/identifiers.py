@@ -54,6 +54,8 @@ def has_forbidden_characters(text: str) -> bool:
 
 def text_id_problem(value: object, *, name: str, max_length: int) -> str | None:
     """Why ``value`` is not a valid identifier called ``name`` (``None`` when it is)."""
+    if value is None:
+        return f"{name} is missing"
     if not isinstance(value, str):
         return f"{name} must be a string, got {type(value).__name__}"
     if not value:
