@@ -10,7 +10,12 @@ STAMP := $(VENV)/.installed
 WORKFLOWS_ENV ?= development
 export WORKFLOWS_ENV
 
-.PHONY: install run test lint services-up services-down bench
+.PHONY: install browser run test lint services-up services-down bench
+
+# Playwright drives the system's chromium (tests/ui): it never downloads a browser of its own.
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +23,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Debian's chromium for the browser tests; nothing to do when it is there already.
+browser:
+	@command -v chromium > /dev/null || { $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+
+install: $(STAMP) browser
 
 run: install
 	$(BIN)/workflows run

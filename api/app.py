@@ -28,6 +28,7 @@ from api.errors import ApiError
 from api.hooks import access_log
 from api.hooks.endpoints import router as hooks_router
 from api.hooks.rotation import router as rotation_router
+from api.kit.docs import install_docs
 from api.kit.text import TextGuardMiddleware
 from api.outbox.endpoints import router as outbox_router
 from api.runs.endpoints import router as runs_router
@@ -68,6 +69,8 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
             '`{"success": false, "error": {"code", "message", "details"}}`.'
         ),
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from install_docs: assets served here, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.api_settings = options
@@ -79,6 +82,7 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
     app.include_router(outbox_router)
     app.include_router(hooks_router)
     app.include_router(rotation_router)
+    install_docs(app)
     # Added first, so it runs inside the body limit: it reads a body that limit has already bounded.
     app.add_middleware(TextGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=options.api_max_body_bytes)
