@@ -197,3 +197,27 @@ describe("undo and redo: one step per action", () => {
     expect(store.getState().edges.some((e) => e.target === "trigger")).toBe(false);
   });
 });
+
+describe("tidy-up layout", () => {
+  it("places a branching node's targets left to right in branch order", () => {
+    const store = createEditorStore({
+      trigger: { type: "event", event: "e" },
+      nodes: [
+        { id: "sw", type: "switch", data: { field: "f", cases: [{ id: "c1", value: 1 }, { id: "c2", value: 2 }, { id: "c3", value: 3 }] } },
+        ...["A", "B", "C", "D"].map((id) => ({ id, type: "end" })),
+      ],
+      edges: [
+        { source: "trigger", target: "sw" },
+        { source: "sw", target: "D", branch: "default" },
+        { source: "sw", target: "C", branch: "c3" },
+        { source: "sw", target: "A", branch: "c1" },
+        { source: "sw", target: "B", branch: "c2" },
+      ],
+    });
+    store.getState().tidy();
+    const x = (id: string) => store.getState().nodes.find((n) => n.id === id)!.position.x;
+    expect(x("A")).toBeLessThan(x("B"));
+    expect(x("B")).toBeLessThan(x("C"));
+    expect(x("C")).toBeLessThan(x("D"));
+  });
+});

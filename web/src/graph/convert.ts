@@ -19,11 +19,26 @@ import type { DefinitionEdge, DefinitionNode, JsonObject, Trigger, WorkflowDefin
 import { START, branchOf } from "../definition/types";
 import { specOf } from "../nodes/registry";
 import { layoutPositions } from "./layout";
-import type { DefinitionMeta, FlowEdge, Graph, StepNode, TriggerNode } from "./types";
+import type { DefinitionMeta, FlowEdge, FlowNode, Graph, StepNode, TriggerNode } from "./types";
 
 export function hasBranches(kind: string, config: JsonObject): boolean {
   const branches = specOf(kind).branches(config);
   return branches !== null && branches.length > 0;
+}
+
+/** Edges with the place of their branch among their source's branches, for the layout. */
+export function edgesForLayout(nodes: FlowNode[], edges: FlowEdge[]): { source: string; target: string; order: number }[] {
+  const order = new Map<string, Map<string, number>>();
+  for (const n of nodes) {
+    if (n.type !== "step") continue;
+    const branches = specOf(n.data.kind).branches(n.data.config);
+    if (branches && branches.length > 0) order.set(n.id, new Map(branches.map((b, i) => [b.id, i])));
+  }
+  return edges.map((e) => ({
+    source: e.source,
+    target: e.target,
+    order: order.get(e.source)?.get(e.sourceHandle ?? "") ?? 0,
+  }));
 }
 
 /** A stable id for an edge read without one (never written back). */
@@ -77,7 +92,8 @@ export function definitionToGraph(definition: WorkflowDefinition): Graph {
 
   const unplaced = defNodes.filter((n) => !n.position).map((n) => n.id);
   if (unplaced.length > 0) {
-    const laid = layoutPositions({ nodes: [triggerNode, ...steps], edges });
+    const all: FlowNode[] = [triggerNode, ...steps];
+    const laid = layoutPositions({ nodes: all, edges: edgesForLayout(all, edges) });
     const missing = new Set(unplaced);
     for (const node of [triggerNode, ...steps]) {
       if (node.id === START || missing.has(node.id)) node.position = laid.get(node.id) ?? node.position;

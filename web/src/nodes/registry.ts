@@ -110,7 +110,7 @@ function conditionsSummary(spec: Json | undefined): string {
   const mode = spec && typeof spec === "object" && !Array.isArray(spec) && Array.isArray(spec.any) ? "any" : "all";
   const leaves = Array.isArray(spec) ? spec : spec && typeof spec === "object" && !Array.isArray(spec) ? (spec.all ?? spec.any) : null;
   const first = Array.isArray(leaves) ? objects(leaves)[0] : undefined;
-  if (n === 1 && first && typeof first.field === "string") {
+  if (n === 1 && first && typeof first.field === "string" && first.field !== "") {
     return `${first.field} ${first.operator ?? ""}${NO_VALUE_OPERATORS.has(str(first.operator)) ? "" : ` ${str(first.value)}`}`;
   }
   return `${plural(n, "condition")} (${mode})`;

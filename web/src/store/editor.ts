@@ -11,7 +11,7 @@ import { useStore } from "zustand";
 import { createStore } from "zustand/vanilla";
 import type { JsonObject, Trigger, WorkflowDefinition } from "../definition/types";
 import { START } from "../definition/types";
-import { definitionToGraph, graphToDefinition, pruneRemovedBranches } from "../graph/convert";
+import { definitionToGraph, edgesForLayout, graphToDefinition, pruneRemovedBranches } from "../graph/convert";
 import { layoutPositions } from "../graph/layout";
 import type { DefinitionMeta, FlowEdge, FlowNode, StepNode, TriggerNode } from "../graph/types";
 import { specOf } from "../nodes/registry";
@@ -284,7 +284,7 @@ export function createEditorStore(initial: WorkflowDefinition = BLANK) {
             width: sizes?.get(n.id)?.width ?? n.measured?.width,
             height: sizes?.get(n.id)?.height ?? n.measured?.height,
           })),
-          edges: s.edges,
+          edges: edgesForLayout(s.nodes, s.edges),
         });
         changed({ nodes: s.nodes.map((n) => ({ ...n, position: laid.get(n.id) ?? n.position })) });
       },
