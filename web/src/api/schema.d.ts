@@ -84,7 +84,10 @@ export interface paths {
         get: operations["get_workflow_api_v1_workflows__workflow_id__get"];
         put?: never;
         post?: never;
-        /** Delete (archive) a draft or paused workflow */
+        /**
+         * Delete (archive) a draft or paused workflow, or an active one with cancelRuns=true
+         * @description An archived workflow starts no runs and is gone from authoring; its runs, run detail and stats stay readable. Archiving an active workflow is a 409 unless `cancelRuns=true`, which also asks the workers to cancel each of its running runs (as a single-run cancel does).
+         */
         delete: operations["delete_workflow_api_v1_workflows__workflow_id__delete"];
         options?: never;
         head?: never;
@@ -228,6 +231,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/{workflow_id}/runs/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask the workers to cancel every running run that matches the filters */
+        post: operations["cancel_runs_api_v1_workflows__workflow_id__runs_cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workflows/{workflow_id}/runs/{run_id}/cancel": {
         parameters: {
             query?: never;
@@ -347,10 +367,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Subscribed event types and those the caller's tenant has sent, with counts and last seen */
+        get: operations["list_event_types_api_v1_event_types_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * BulkCancelIn
+         * @description Which running runs to cancel: every filter given must match (none: all of the workflow's).
+         * @example {
+         *       "reason": "campaign over",
+         *       "startedBefore": "2026-01-01T00:00:00Z"
+         *     }
+         */
+        BulkCancelIn: {
+            /**
+             * Status
+             * @description only running runs can be cancelled
+             * @default running
+             * @constant
+             */
+            status: "running";
+            /**
+             * Contactid
+             * @description one contact's runs
+             */
+            contactId?: string | null;
+            /**
+             * Startedbefore
+             * @description runs started before this time
+             */
+            startedBefore?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /**
+             * Limit
+             * @description at most this many runs per call
+             * @default 10000
+             */
+            limit: number;
+        };
+        /** BulkCancelOut */
+        BulkCancelOut: {
+            /**
+             * Cancelrequested
+             * @description how many runs the workers were asked to cancel
+             */
+            cancelRequested: number;
+            /**
+             * More
+             * @description more runs matched than `limit`: call again to cancel them
+             */
+            more: boolean;
+        };
         /** CancelIn */
         CancelIn: {
             /** Reason */
@@ -372,6 +457,16 @@ export interface components {
              */
             status: "cancel_requested";
         };
+        /** Envelope[BulkCancelOut] */
+        Envelope_BulkCancelOut_: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            data: components["schemas"]["BulkCancelOut"];
+        };
         /** Envelope[CancelOut] */
         Envelope_CancelOut_: {
             /**
@@ -391,6 +486,16 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["ErasureOut"];
+        };
+        /** Envelope[EventTypesOut] */
+        Envelope_EventTypesOut_: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            data: components["schemas"]["EventTypesOut"];
         };
         /** Envelope[Page[FailedRecordOut]] */
         Envelope_Page_FailedRecordOut__: {
@@ -544,6 +649,62 @@ export interface components {
             success: false;
             error: components["schemas"]["ErrorDetail"];
         };
+        /** EventTypeOut */
+        EventTypeOut: {
+            /** Type */
+            type: string;
+            /**
+             * Subscribed
+             * @description a subscribed subject delivers this type (an exact subject or a pattern such as events.>)
+             */
+            subscribed: boolean;
+            /**
+             * Count
+             * @description events of the caller's tenant the bridge admitted (0 if never seen)
+             */
+            count: number;
+            /**
+             * Lastseenat
+             * @description when the last of them was admitted
+             */
+            lastSeenAt: string | null;
+        };
+        /**
+         * EventTypesOut
+         * @example {
+         *       "items": [
+         *         {
+         *           "count": 1520,
+         *           "lastSeenAt": "2026-11-28T09:15:02.120Z",
+         *           "subscribed": true,
+         *           "type": "contact.created"
+         *         },
+         *         {
+         *           "count": 0,
+         *           "subscribed": true,
+         *           "type": "form.submitted"
+         *         },
+         *         {
+         *           "count": 88,
+         *           "lastSeenAt": "2026-11-28T09:14:40.006Z",
+         *           "subscribed": true,
+         *           "type": "order.placed"
+         *         }
+         *       ],
+         *       "patterns": [
+         *         ">"
+         *       ]
+         *     }
+         */
+        EventTypesOut: {
+            /** Items */
+            items: components["schemas"]["EventTypeOut"][];
+            /**
+             * Patterns
+             * @description subscribed patterns as event types: '>' means any custom type (sent on events.<type>)
+             */
+            patterns: string[];
+        };
         /** FailedRecordOut */
         FailedRecordOut: {
             /**
@@ -594,6 +755,12 @@ export interface components {
             failed: number;
             /** Waiting */
             waiting: number;
+            /**
+             * Skipped
+             * @description visits that were waiting in this node (delay, wait until, HTTP call) when a goal, a cancel or the stale-run detector ended the run: the node's work was bypassed
+             * @default 0
+             */
+            skipped: number;
         };
         /** Page[FailedRecordOut] */
         Page_FailedRecordOut_: {
@@ -837,6 +1004,7 @@ export interface components {
          * StatsOut
          * @example {
          *       "avgDuration": 172800,
+         *       "cancelledRuns": 200,
          *       "completedRuns": 14500,
          *       "conversionRate": 13.79,
          *       "failedRuns": 50,
@@ -845,17 +1013,20 @@ export interface components {
          *         "node-1": {
          *           "executed": 15000,
          *           "failed": 50,
+         *           "skipped": 0,
          *           "succeeded": 14950,
          *           "waiting": 0
          *         },
          *         "node-2": {
          *           "executed": 14950,
          *           "failed": 0,
-         *           "succeeded": 14950,
+         *           "skipped": 2200,
+         *           "succeeded": 12500,
          *           "waiting": 250
          *         }
          *       },
          *       "runningRuns": 250,
+         *       "skippedEnrolments": 12,
          *       "totalRuns": 15000,
          *       "workflowId": "550e8400-e29b-41d4-a716-446655440000"
          *     }
@@ -870,15 +1041,21 @@ export interface components {
             totalRuns: number;
             /** Runningruns */
             runningRuns: number;
-            /** Completedruns */
+            /**
+             * Completedruns
+             * @description runs that reached an end, goal-reached runs included
+             */
             completedRuns: number;
             /** Failedruns */
             failedRuns: number;
-            /** Goalreachedruns */
+            /**
+             * Goalreachedruns
+             * @description runs a goal ended (a subset of completedRuns)
+             */
             goalReachedRuns: number;
             /**
              * Conversionrate
-             * @description goalReachedRuns / completedRuns, in percent, two decimals
+             * @description goalReachedRuns / completedRuns x 100, two decimals; 0 while nothing completed
              */
             conversionRate: number;
             /**
@@ -890,6 +1067,18 @@ export interface components {
             nodeStats: {
                 [key: string]: components["schemas"]["NodeStatsOut"];
             };
+            /**
+             * Cancelledruns
+             * @description runs cancelled by an operator or an erasure
+             * @default 0
+             */
+            cancelledRuns: number;
+            /**
+             * Skippedenrolments
+             * @description enrolments a re-entry cap (settings.maxActiveRunsPerContact, or the per-contact cap) refused: no run was started for them
+             * @default 0
+             */
+            skippedEnrolments: number;
         };
         /** StepOut */
         StepOut: {
@@ -1566,7 +1755,10 @@ export interface operations {
     };
     delete_workflow_api_v1_workflows__workflow_id__delete: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description archive an active workflow and cancel its running runs */
+                cancelRuns?: boolean;
+            };
             header?: never;
             path: {
                 workflow_id: string;
@@ -2252,6 +2444,77 @@ export interface operations {
             };
         };
     };
+    cancel_runs_api_v1_workflows__workflow_id__runs_cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkCancelIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_BulkCancelOut_"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (also another tenant's resource) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflict: the resource is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid input; `details` lists every problem with its JSON path */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     cancel_run_api_v1_workflows__workflow_id__runs__run_id__cancel_post: {
         parameters: {
             query?: never;
@@ -2675,6 +2938,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_event_types_api_v1_event_types_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EventTypesOut_"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
         };
