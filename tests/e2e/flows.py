@@ -15,9 +15,16 @@ def chain(*ids: str) -> list[dict[str, str]]:
     return [{"source": a, "target": b} for a, b in itertools.pairwise(["trigger", *ids])]
 
 
+def flat(message: dict[str, Any]) -> dict[str, Any]:
+    """A published envelope's data with the envelope's own fields (id, type, tenantId, contactId,
+    occurredAt) beside it."""
+    return {**message.get("data", {}), **{k: v for k, v in message.items() if k != "data"}}
+
+
 def of(messages: list[Any], subject: str, **match: Any) -> list[dict[str, Any]]:
-    """Bodies published on `subject` whose top-level fields equal `match`."""
-    return [m for s, m, _ in messages if s == subject and all(m.get(k) == v for k, v in match.items())]
+    """Messages published on `subject`, flattened, whose fields equal `match`."""
+    found = [flat(m) for s, m, _ in messages if s == subject]
+    return [m for m in found if all(m.get(k) == v for k, v in match.items())]
 
 
 def contact() -> str:
