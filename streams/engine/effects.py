@@ -243,9 +243,11 @@ class CancelTimer(_Base):
 class EmitRunEvent(_Base):
     """A run lifecycle event or a step record (``workflow.node.executed``) for the projector.
 
-    ``run`` holds the run fields (workflowId, workflowVersion, status, currentNodeId, goalReachedId,
-    errorMessage, triggerEvent, startedAt, completedAt); ``step`` the step record for node events. Times are
-    epoch milliseconds; ``occurred_at`` is the engine's ``now`` when the effect was produced.
+    ``run`` holds the run fields (workflowId, workflowVersion and version, runId, triggerType, status,
+    currentNodeId, goalReachedId, errorMessage, triggerEvent, startedAt, completedAt, and goalId/goalName once
+    a goal ended the run); ``step`` the step record for node events. Times are epoch milliseconds;
+    ``occurred_at`` is the engine's ``now`` when the effect was produced. The bridge publishes it in the
+    platform envelope (``bridge.platform``), node events only once completed or failed.
     """
 
     event_type: str
