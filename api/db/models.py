@@ -218,3 +218,13 @@ class EventTypeStats(Base):
     type: Mapped[str] = mapped_column(String(200), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ProjectorOffset(Base):
+    """The next offset a reader applies of a topic partition, committed with what it applied."""
+
+    __tablename__ = "projector_offsets"
+
+    topic: Mapped[str] = mapped_column(String(255), primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True)
+    next_offset: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -27,6 +27,7 @@ from api import metrics
 from api.config import ApiSettings
 from api.projector.deadletters import DeadLetter, record_problem, store_dead_letters
 from api.projector.events import UndecodableError, decode
+from api.projector.observations import ObservationsReader
 from api.projector.service import Projected, apply_batch
 from workflows.settings import Settings
 
@@ -139,6 +140,19 @@ class Projector:
         return True
 
     async def run(self, stop: asyncio.Event) -> None:
+        # Event-type observations are read beside the run events, from their own topic and position.
+        reader = ObservationsReader(self._settings, engine=self._engine)
+        await reader.start()
+        observations = asyncio.create_task(reader.run(stop), name="projector-observations")
+        try:
+            await self._run(stop)
+        finally:
+            observations.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await observations
+            await reader.stop()
+
+    async def _run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 await self.step()

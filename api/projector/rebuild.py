@@ -24,6 +24,7 @@ READ_MODELS = (
     "workflow_runs",
     "workflow_run_counters",
     "workflow_node_counters",
+    "workflow_enrolment_skips",
 )
 
 

@@ -1,5 +1,6 @@
 """The read side of a platform integration: cancelled and skipped counts in the stats, skipped enrolments,
-a dead-letter table for ``workflows.out`` records the projector cannot store, and observed event types.
+a dead-letter table for ``workflows.out`` records the projector cannot store, and observed event types
+(with the position of their reader).
 
 Revision ID: 0006
 Revises: 0005
@@ -64,9 +65,18 @@ def upgrade() -> None:
         sa.Column("count", sa.BigInteger(), nullable=False, server_default=ZERO),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=True),
     )
+    # Where a reader of a topic stands, written in the transaction that applied the records before it:
+    # observation counts are deltas, so a record applied twice would count twice.
+    op.create_table(
+        "projector_offsets",
+        sa.Column("topic", sa.String(255), primary_key=True),
+        sa.Column("partition", sa.Integer(), primary_key=True),
+        sa.Column("next_offset", sa.BigInteger(), nullable=False, server_default=ZERO),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("projector_offsets")
     op.drop_table("event_type_stats")
     op.drop_table("projector_dead_letters")
     op.drop_index("idx_enrolment_skips_workflow", table_name="workflow_enrolment_skips")

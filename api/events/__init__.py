@@ -1,0 +1,1 @@
+"""Event types: which types the bridge subscribes to and which it has seen, per tenant, for editors."""
