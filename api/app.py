@@ -27,6 +27,7 @@ from api.db.engine import create_engine
 from api.db.session import session_factory
 from api.errors import ApiError
 from api.events.endpoints import router as event_types_router
+from api.events.endpoints import router as event_types_router
 from api.hooks import access_log
 from api.hooks.endpoints import router as hooks_router
 from api.hooks.rotation import router as rotation_router
@@ -85,6 +86,7 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
     app.include_router(outbox_router)
     app.include_router(hooks_router)
     app.include_router(rotation_router)
+    app.include_router(event_types_router)
     app.include_router(event_types_router)
     install_docs(app)
     install_openapi(app)

@@ -107,3 +107,27 @@ async def test_imported_contacts_are_reached_by_a_schedule_and_conditions_see_th
     assert stats["totalRuns"] == CONTACTS
     assert stats["nodeStats"]["yes"]["executed"] == CONTACTS // 2
     assert stats["nodeStats"]["no"]["executed"] == CONTACTS // 2
+
+
+async def test_a_form_submission_and_a_custom_event_start_runs(
+    stack: Stack, api: Api, nats_io: Observer
+) -> None:
+    def started_by(event_type: str) -> dict[str, Any]:
+        return {
+            "name": f"on {event_type}",
+            "trigger": {"type": "event", "event": event_type},
+            "nodes": [node("mail", "send_email", templateId=f"t-{event_type}")],
+            "edges": [{"source": "trigger", "target": "mail"}],
+        }
+
+    form = api.create_active(started_by("form.submitted"))
+    custom = api.create_active(started_by("invoice.paid"))
+    who = f"c-{uuid.uuid4().hex[:8]}"
+    await nats_io.publish("form.submitted", api.tenant, who, {"formId": "newsletter"})
+    paid = envelope("invoice.paid", tenant_id=api.tenant, contact_id=who, data={"amount": 12})
+    del paid["type"]  # the bridge takes it from the subject: events.invoice.paid is invoice.paid
+    await nats_io.nc.jetstream().publish(f"{stack.prefix}events.invoice.paid", orjson.dumps(paid))
+
+    for workflow in (form, custom):
+        [run] = api.wait_runs(workflow["id"], count=1, status="completed")
+        assert run["contactId"] == who
