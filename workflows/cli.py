@@ -192,7 +192,10 @@ def run(
 
 @app.command()
 def publish(
-    event_type: Annotated[str, typer.Argument(help="platform subject, e.g. contact.created")],
+    event_type: Annotated[
+        str,
+        typer.Argument(help="platform subject, e.g. contact.created, or events.<type> for a custom event"),
+    ],
     tenant: Annotated[str, typer.Option(help="tenantId")],
     contact: Annotated[str, typer.Option(help="contactId")],
     data: Annotated[str, typer.Option(help="the event's data as JSON")] = "{}",
@@ -214,7 +217,12 @@ def publish(
         payload = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise typer.BadParameter(f"--data is not JSON: {exc}") from exc
-    message = envelope(event_type, tenant_id=tenant, contact_id=contact, data=payload, event_id=event_id)
+    from workflows.subjects import event_type_of
+
+    # The subject as given; the envelope's type is what the bridge derives from it (events.x.y is x.y).
+    message = envelope(
+        event_type_of(event_type), tenant_id=tenant, contact_id=contact, data=payload, event_id=event_id
+    )
 
     async def _publish() -> int:
         nc = await nats.connect(_settings().nats_url)

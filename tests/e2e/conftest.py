@@ -22,6 +22,7 @@ from api.auth import mint_token
 from api.db.migrate import upgrade
 from tests.e2e.stack import Stack
 from workflows.settings import Settings
+from workflows.subjects import event_type_of
 from workflows.wire import envelope
 
 E2E_DB = "workflows_e2e"
@@ -136,7 +137,10 @@ class Observer:
     async def publish(
         self, kind: str, tenant: str, contact: str, data: dict[str, Any], *, event_id: str | None = None
     ) -> str:
-        message = envelope(kind, tenant_id=tenant, contact_id=contact, data=data, event_id=event_id)
+        # ``kind`` is the subject: events.order.placed carries the type order.placed.
+        message = envelope(
+            event_type_of(kind), tenant_id=tenant, contact_id=contact, data=data, event_id=event_id
+        )
         js = self.nc.jetstream()
         for _ in range(50):  # the bridge creates the inbound stream when it starts
             with contextlib.suppress(nats.js.errors.NoStreamResponseError):
