@@ -230,7 +230,10 @@ def decode(value: bytes | None) -> RunEvent | EnrolmentSkip | ContactErased | No
         raise UndecodableError(f"run fields invalid: version={version!r:.40} status={status!r:.40}")
     if not isinstance(occurred, int):
         raise UndecodableError("occurredAt missing")
-    trigger, context = run.get("triggerEvent"), run.get("context")
+    trigger, context, data = run.get("triggerEvent"), run.get("context"), run.get("triggerData")
+    trigger = dict(trigger) if isinstance(trigger, dict) else {}
+    if isinstance(data, dict):
+        trigger["data"] = data  # redacted and bounded by the engine
     return RunEvent(
         key=key,
         tenant_id=tenant,
@@ -242,7 +245,7 @@ def decode(value: bytes | None) -> RunEvent | EnrolmentSkip | ContactErased | No
         current_node_id=_text(run.get("currentNodeId"), 100),
         goal_reached_id=_text(run.get("goalReachedId"), 100),
         error_message=_text(run.get("errorMessage"), 10_000),
-        trigger_event=trigger if isinstance(trigger, dict) else {},
+        trigger_event=trigger,
         context=context if isinstance(context, dict) else None,
         started_at=started,
         completed_at=ms(run.get("completedAt")),

@@ -7,9 +7,11 @@ resumed. Run lifecycle events carry the run fields the projector stores.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import json
+from typing import TYPE_CHECKING, Any, Final
 
 from streams.engine import event_types as et
+from streams.engine.budget import is_kept_response, trimmed_response
 from streams.engine.effects import CancelTimer, EmitRunEvent, ScheduleTimer
 from streams.engine.ids import action_key, run_event_key, step_key, timer_id_for
 from streams.engine.nodes import HANDLERS, Continue, Wait
@@ -21,6 +23,13 @@ if TYPE_CHECKING:
     from streams.engine.model import Plan, PlanNode
 
 __all__ = ["advance", "end_run", "fail_action", "finish_wait", "start_run"]
+
+# Every run event carries the run's context and its trigger's data (the projector keeps the latest), so both
+# are bounded: a run's events stay small whatever its responses and its event hold.
+MAX_CONTEXT_BYTES: Final = 8 * 1024
+MAX_TRIGGER_DATA_BYTES: Final = 4 * 1024
+# Keys of an over-budget trigger data object that are still listed, so an operator sees its shape.
+_LISTED_KEYS: Final = 50
 
 _TERMINAL_EVENTS = {
     "completed": et.RUN_COMPLETED,
@@ -60,7 +69,57 @@ def run_fields(run: Run, plan: Plan | None) -> dict[str, Any]:
     if goal_id is not None:
         fields["goalId"] = goal_id
         fields["goalName"] = _goal_name(plan, goal_id)
+    # For the run read model only (the bridge publishes neither): see run_context and trigger_data.
+    fields["context"] = run_context(run)
+    fields["triggerData"] = trigger_data(run)
     return fields
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode())
+
+
+def run_context(run: Run) -> dict[str, Any]:
+    """What run detail shows as ``context``: the run's variables (action outputs by node id, secrets
+    redacted), a summary of each kept HTTP response (status, durationMs, truncated) and whether the run's
+    messages were opened or clicked. Over MAX_CONTEXT_BYTES the response bodies go first, then the
+    variables; the summaries stay, and ``truncated`` says something was left out."""
+    context: dict[str, Any] = {
+        "variables": {},
+        "responses": {},
+        "hasOpened": run.has_opened,
+        "hasClicked": run.has_clicked,
+    }
+    if not run.variables:
+        return context  # the common case, and the cheap one
+    responses = {
+        node_id: {k: value[k] for k in ("status", "durationMs", "truncated") if k in value}
+        for node_id, value in run.variables.items()
+        if is_kept_response(value)
+    }
+    context["responses"] = responses
+    context["variables"] = redact_data(run.variables)
+    if _size(context) <= MAX_CONTEXT_BYTES:
+        return context
+    context["truncated"] = True
+    context["variables"] = {
+        k: trimmed_response(v) if is_kept_response(v) else v for k, v in context["variables"].items()
+    }
+    if _size(context) > MAX_CONTEXT_BYTES:
+        context["variables"] = {}
+    return context
+
+
+def trigger_data(run: Run) -> dict[str, Any]:
+    """The triggering event's data with secrets redacted (the profile is not in it: the state holds it),
+    at most MAX_TRIGGER_DATA_BYTES; over it, ``{"truncated": true, "keys": [...]}``."""
+    data = run.trigger.get("data")
+    if not isinstance(data, dict) or not data:
+        return {}
+    redacted: dict[str, Any] = redact_data(data)
+    if _size(redacted) <= MAX_TRIGGER_DATA_BYTES:
+        return redacted
+    return {"truncated": True, "keys": sorted(str(k) for k in redacted)[:_LISTED_KEYS]}
 
 
 def _goal_name(plan: Plan | None, goal_id: str) -> str | None:
@@ -69,6 +128,10 @@ def _goal_name(plan: Plan | None, goal_id: str) -> str | None:
             if goal.id == goal_id:
                 return goal.name
     return None
+
+
+def _configured_input(node: PlanNode) -> dict[str, Any]:
+    return node.record_input if node.record_input is not None else redact_data(node.data)
 
 
 def _plan_of(ctx: StepContext, run: Run) -> Plan | None:
@@ -86,6 +149,7 @@ def _emit_step(
     error: str | None = None,
     started_at: int | None = None,
     scheduled_at: int | None = None,
+    recorded: dict[str, Any] | None = None,
 ) -> None:
     key = action_key(run.run_id, node.id, visit)
     done = status in ("completed", "failed", "skipped")
@@ -97,8 +161,9 @@ def _emit_step(
         # readers order by this. A run never branches in parallel, so a node's records share one seq.
         "seq": sum(run.visits.values()),
         "status": status,
-        # Redacted: the record is published, stored and served; the executor got the real values.
-        "input": node.record_input if node.record_input is not None else redact_data(node.data),
+        # Redacted: the record is published, stored and served; the executor got the real values. A node
+        # that rendered what it sent (a message) records that instead of its configuration.
+        "input": recorded if recorded is not None else _configured_input(node),
         "output": output if output is not None else {},
         "errorMessage": error,
         "startedAt": started_at if started_at is not None else ctx.now,
@@ -201,7 +266,7 @@ def advance(ctx: StepContext, run: Run, plan: Plan, node_id: str | None) -> None
         key = action_key(run.run_id, node_id, visit)
         outcome = HANDLERS[node.type].execute(ctx, run, plan, node, key)
         if isinstance(outcome, Continue):
-            _emit_step(ctx, run, node, visit, "completed", output=outcome.output)
+            _emit_step(ctx, run, node, visit, "completed", output=outcome.output, recorded=outcome.input)
             node_id = outcome.target
         elif isinstance(outcome, Wait):
             _wait(ctx, run, node, visit, key, outcome)

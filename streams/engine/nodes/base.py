@@ -22,10 +22,12 @@ __all__ = ["Continue", "Fail", "NodeHandler", "Outcome", "Wait"]
 
 @dataclass(frozen=True, slots=True)
 class Continue:
-    """The node is done; go to ``target`` (None ends the run as completed)."""
+    """The node is done; go to ``target`` (None ends the run as completed). ``input``, when set, is what the
+    step record shows as the node's input (what it actually sent, redacted) instead of its configuration."""
 
     target: str | None
     output: dict[str, Any] = field(default_factory=dict)
+    input: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,20 @@
-"""send_email, send_sms, send_whatsapp, send_push: one SendMessage for the pipeline."""
+"""send_email, send_sms, send_whatsapp, send_push: one SendMessage for the pipeline.
+
+``{{ path }}`` placeholders in the from fields and the other data (template variables, subject lines...)
+are rendered like a webhook's, against the contact, the triggering event and the run. The step record's
+input is what was sent: channel, templateId, the rendered from fields and params, secrets redacted.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+import json
+from typing import TYPE_CHECKING, Any, Final
 
 from streams.engine.effects import SendMessage
 from streams.engine.model import MESSAGE_CHANNELS
 from streams.engine.nodes.base import Continue, NodeHandler, Outcome
+from streams.engine.redact import redact_data
+from streams.engine.templating import render
 
 if TYPE_CHECKING:
     from streams.engine.context import StepContext
@@ -26,10 +34,25 @@ def _prepare(node: PlanNode) -> None:
     node.config["sender"] = {k: v for k, v in data.items() if k in SENDER_FIELDS}
     node.config["params"] = {k: v for k, v in data.items() if k not in SENDER_FIELDS and k != "templateId"}
     node.config["output"] = {"channel": channel, "templateId": data.get("templateId")}
+    # Decided once per compiled node: most messages have no placeholder and send their data as it is.
+    node.config["templated"] = "{{" in json.dumps([node.config["sender"], node.config["params"]], default=str)
+    node.config["input"] = _input(
+        channel, data.get("templateId"), node.config["sender"], node.config["params"]
+    )
+
+
+def _input(channel: str, template_id: Any, sender: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    recorded: dict[str, Any] = redact_data({**sender, "params": params})
+    return {"channel": channel, "templateId": template_id, **recorded}
 
 
 def _execute(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
     config = node.config
+    sender, params, recorded = config["sender"], config["params"], config["input"]
+    if config["templated"]:
+        scope = ctx.run_scope(run)
+        sender, params = render(sender, scope), render(params, scope)
+        recorded = _input(config["channel"], node.data["templateId"], sender, params)
     ctx.emit(
         SendMessage(
             ctx.tenant_id,
@@ -40,11 +63,11 @@ def _execute(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -
             run.workflow_id,
             config["channel"],
             node.data["templateId"],
-            config["sender"],
-            config["params"],
+            sender,
+            params,
         )
     )
-    return Continue(node.next, config["output"])
+    return Continue(node.next, config["output"], recorded)
 
 
 MESSAGE_HANDLER: Final = NodeHandler(_execute, _prepare)
