@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api import health, metrics
 from api.background import BackgroundTasks
@@ -25,11 +26,11 @@ from api.contacts.endpoints import router as contacts_router
 from api.db.engine import create_engine
 from api.db.session import session_factory
 from api.errors import ApiError
-from api.events.endpoints import router as event_types_router
 from api.hooks import access_log
 from api.hooks.endpoints import router as hooks_router
 from api.hooks.rotation import router as rotation_router
 from api.kit.docs import install_docs
+from api.kit.openapi import install_openapi
 from api.kit.text import TextGuardMiddleware
 from api.outbox.endpoints import router as outbox_router
 from api.runs.endpoints import router as runs_router
@@ -83,8 +84,8 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
     app.include_router(outbox_router)
     app.include_router(hooks_router)
     app.include_router(rotation_router)
-    app.include_router(event_types_router)
     install_docs(app)
+    install_openapi(app)
     # Added first, so it runs inside the body limit: it reads a body that limit has already bounded.
     app.add_middleware(TextGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=options.api_max_body_bytes)
@@ -106,6 +107,17 @@ def _error(status: int, code: str, message: str, details: object = None) -> JSON
     return JSONResponse(body, status_code=status)
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette's 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if match != Match.NONE and route_methods:
+            methods.update(route_methods)
+    return sorted(methods)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -120,7 +132,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(422, "invalid_request", f"the request has {len(problems)} problem(s)", problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {
             404: "not_found",
             405: "method_not_allowed",
@@ -128,7 +140,9 @@ def _install_error_handlers(app: FastAPI) -> None:
             413: "payload_too_large",
         }.get(exc.status_code, "http_error")
         response = _error(exc.status_code, code, str(exc.detail))
-        response.headers.update(exc.headers or {})  # e.g. a 405's Allow, which RFC 9110 requires
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # RFC 9110: Allow lists every method of the resource, not one route's
+            response.headers["Allow"] = ", ".join(_allowed_methods(request))
         return response
 
     @app.exception_handler(IntegrityError)

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+import re
+from datetime import datetime
+from typing import Annotated, Any, Final, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 T = TypeVar("T")
+
+# RFC 3339 with its offset, as the document's `format: date-time` says; not a bare number of seconds.
+_RFC3339: Final = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def _rfc3339(value: Any) -> Any:
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        return value
+    raise ValueError("expected an RFC 3339 date-time with an offset, e.g. 2026-01-01T00:00:00Z")
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_rfc3339)]
 
 
 class Schema(BaseModel):

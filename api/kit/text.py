@@ -6,6 +6,9 @@ ASGI middleware looks at every piece of text a route can take, before routing an
 path, the query string and a JSON body (keys and values, at any depth). A JSON body that is not UTF-8 or
 not JSON is answered here too, with the same 422 FastAPI gives for malformed JSON (rather than its 400).
 
+Numbers outside the 64-bit integer range (NaN and infinities too) are refused the same way: the records that
+carry a definition or an event to Kafka cannot encode such integers.
+
 Identifiers (``contactId`` in a path or query) follow ``workflows.identifiers``: no control character at
 all, not only NUL. The body sits behind ``BodyLimitMiddleware``, which has buffered it (bounded) already.
 """
@@ -23,7 +26,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workflows.identifiers import contact_id_problem
 
-__all__ = ["CONTACT_ID_PATTERN", "NO_NUL_PATTERN", "TextGuardMiddleware", "forbidden_text"]
+__all__ = [
+    "CONTACT_ID_PATTERN",
+    "INT_MAX",
+    "INT_MIN",
+    "NO_NUL_PATTERN",
+    "TextGuardMiddleware",
+    "forbidden_text",
+]
 
 # What the OpenAPI document declares on text fields (generated clients and fuzzers keep NUL out).
 NO_NUL_PATTERN: Final = r"^[^\x00]*$"
@@ -32,6 +42,8 @@ CONTACT_ID_PATTERN: Final = r"^[^\x00-\x1f\x7f-\x9f]{1,100}$"
 _REFUSED: Final = re.compile("[\x00\ud800-\udfff]")
 _ID_PARAMETERS: Final = {"contactId": contact_id_problem}
 _MAX_PROBLEMS: Final = 20
+INT_MIN: Final = -(2**63)
+INT_MAX: Final = 2**64 - 1
 
 
 def forbidden_text(text: str) -> str | None:
@@ -109,8 +121,8 @@ def _body_problems(body: bytes) -> list[dict[str, str]]:
     except (ValueError, RecursionError):
         return [_problem("body", "$", "the body is not valid JSON", code="json_invalid")]
     problems: list[dict[str, str]] = []
-    for path, text in _strings(value, "$"):
-        reason = forbidden_text(text)
+    for path, item in _scalars(value, "$"):
+        reason = forbidden_text(item) if isinstance(item, str) else _out_of_range(item)
         if reason is not None:
             problems.append(_problem("body", path, reason))
             if len(problems) >= _MAX_PROBLEMS:
@@ -118,12 +130,21 @@ def _body_problems(body: bytes) -> list[dict[str, str]]:
     return problems
 
 
-def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    """Every string in a JSON value, keys included, with its path; iterative (JSON can nest deep)."""
+def _out_of_range(value: float) -> str | None:
+    # Definitions and events travel as JSON through Kafka, whose encoder stops at 64-bit integers; one
+    # range for every number (NaN and infinities fail it too) is what the document can declare.
+    if INT_MIN <= value <= INT_MAX:
+        return None
+    return f"a number must lie between {INT_MIN} and {INT_MAX}"
+
+
+def _scalars(value: Any, path: str) -> Iterator[tuple[str, str | float]]:
+    """Every string (keys included) and number of a JSON value with its path; iterative (JSON can nest
+    deep)."""
     stack: list[tuple[Any, str]] = [(value, path)]
     while stack:
         item, at = stack.pop()
-        if isinstance(item, str):
+        if isinstance(item, str | float) or (isinstance(item, int) and not isinstance(item, bool)):
             yield at, item
         elif isinstance(item, dict):
             for key, child in item.items():

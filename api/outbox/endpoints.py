@@ -42,7 +42,9 @@ def _after(cursor: str | None) -> int | None:
 async def list_failed(
     principal: CurrentPrincipal,
     session: DbSession,
-    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    cursor: Annotated[
+        str | None, Query(pattern=r"^[0-9]{1,18}$", description="`nextCursor` of the previous page")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Envelope[Page[FailedRecordOut]]:
     rows = await repository.failed(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Request, status
 
 from api.auth import CurrentPrincipal
 from api.db.session import DbSession
-from api.kit.schemas import Envelope, Page, error_responses
+from api.kit.cursor import Cursor
+from api.kit.schemas import Envelope, Page, Timestamp, error_responses
+from api.kit.text import CONTACT_ID_PATTERN
 from api.runs import bulk, service
 from api.runs.schemas import (
     BulkCancelIn,
@@ -45,7 +46,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-@router.get("/{workflow_id}/stats", summary="Run and node statistics of a workflow", responses=_ERRORS)
+@router.get("/{workflow_id:uuid}/stats", summary="Run and node statistics of a workflow", responses=_ERRORS)
 async def workflow_stats(
     workflow_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession
 ) -> Envelope[StatsOut]:
@@ -53,16 +54,18 @@ async def workflow_stats(
     return Envelope(data=StatsOut.model_validate(data))
 
 
-@router.get("/{workflow_id}/runs", summary="Runs of a workflow, newest first", responses=_ERRORS)
+@router.get("/{workflow_id:uuid}/runs", summary="Runs of a workflow, newest first", responses=_ERRORS)
 async def list_runs(
     workflow_id: uuid.UUID,
     principal: CurrentPrincipal,
     session: DbSession,
     status: RunStatus | None = None,
-    contact_id: Annotated[str | None, Query(alias="contactId", min_length=1, max_length=100)] = None,
-    started_after: Annotated[datetime | None, Query(alias="startedAfter")] = None,
-    started_before: Annotated[datetime | None, Query(alias="startedBefore")] = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    contact_id: Annotated[
+        str | None, Query(alias="contactId", min_length=1, max_length=100, pattern=CONTACT_ID_PATTERN)
+    ] = None,
+    started_after: Annotated[Timestamp | None, Query(alias="startedAfter")] = None,
+    started_before: Annotated[Timestamp | None, Query(alias="startedBefore")] = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Envelope[Page[RunOut]]:
     rows, next_cursor = await service.list_page(
@@ -79,7 +82,7 @@ async def list_runs(
     return Envelope(data=Page(items=[RunOut.model_validate(r) for r in rows], next_cursor=next_cursor))
 
 
-@router.get("/{workflow_id}/runs/{run_id}", summary="A run with its steps", responses=_ERRORS)
+@router.get("/{workflow_id:uuid}/runs/{run_id:uuid}", summary="A run with its steps", responses=_ERRORS)
 async def get_run(
     workflow_id: uuid.UUID, run_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession
 ) -> Envelope[RunDetailOut]:
@@ -94,7 +97,7 @@ async def get_run(
 
 
 @router.post(
-    "/{workflow_id}/runs/cancel",
+    "/{workflow_id:uuid}/runs/cancel",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Ask the workers to cancel every running run that matches the filters",
     responses=_ERRORS,
@@ -120,7 +123,7 @@ async def cancel_runs(
 
 
 @router.post(
-    "/{workflow_id}/runs/{run_id}/cancel",
+    "/{workflow_id:uuid}/runs/{run_id:uuid}/cancel",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Ask the workers to cancel a running run",
     responses=_ERRORS,
@@ -145,7 +148,7 @@ async def cancel_run(
 
 
 @router.post(
-    "/{workflow_id}/trigger",
+    "/{workflow_id:uuid}/trigger",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Start a run of an active workflow for one contact",
     responses=_ERRORS,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from api.kit.schemas import Input, Schema
+from api.kit.schemas import Input, Schema, Timestamp
 from api.kit.text import CONTACT_ID_PATTERN, NO_NUL_PATTERN
 
 RunStatus = Literal["running", "completed", "failed", "goal_reached", "cancelled"]
@@ -155,7 +155,7 @@ class BulkCancelIn(Input):
 
     status: Literal["running"] = Field(default="running", description="only running runs can be cancelled")
     contact_id: str | None = Field(default=None, pattern=CONTACT_ID_PATTERN, description="one contact's runs")
-    started_before: datetime | None = Field(default=None, description="runs started before this time")
+    started_before: Timestamp | None = Field(default=None, description="runs started before this time")
     reason: str | None = Field(default=None, max_length=1000, pattern=NO_NUL_PATTERN)
     limit: int = Field(default=10_000, ge=1, le=10_000, description="at most this many runs per call")
 

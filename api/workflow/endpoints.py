@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Path, Query, Request, status
 from api.auth import CurrentPrincipal
 from api.config import ApiSettings
 from api.db.session import DbSession
+from api.kit.cursor import Cursor
 from api.kit.schemas import Envelope, Page, error_responses
 from api.workflow import service, simulation
 from api.workflow.schemas import (
@@ -57,7 +58,7 @@ async def list_workflows(
     status: WorkflowStatus | None = None,
     trigger_type: Annotated[str | None, Query(alias="triggerType", max_length=50)] = None,
     q: Annotated[str | None, Query(max_length=255, description="name contains (case-insensitive)")] = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Envelope[Page[WorkflowSummary]]:
     rows, next_cursor = await service.list_page(
@@ -92,7 +93,7 @@ async def validate_workflow(
     return Envelope(data=ValidationOut(valid=not service.blocking(problems), problems=out))
 
 
-@router.get("/{workflow_id}", summary="Get a workflow", responses=_ERRORS)
+@router.get("/{workflow_id:uuid}", summary="Get a workflow", responses=_ERRORS)
 async def get_workflow(
     workflow_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession
 ) -> Envelope[WorkflowOut]:
@@ -101,7 +102,9 @@ async def get_workflow(
 
 
 @router.patch(
-    "/{workflow_id}", summary="Update a workflow (a definition change creates a version)", responses=_ERRORS
+    "/{workflow_id:uuid}",
+    summary="Update a workflow (a definition change creates a version)",
+    responses=_ERRORS,
 )
 async def update_workflow(
     workflow_id: uuid.UUID,
@@ -117,7 +120,7 @@ async def update_workflow(
 
 
 @router.delete(
-    "/{workflow_id}",
+    "/{workflow_id:uuid}",
     summary="Delete (archive) a draft or paused workflow, or an active one with cancelRuns=true",
     description=(
         "An archived workflow starts no runs and is gone from authoring; its runs, run detail and stats stay "
@@ -146,7 +149,7 @@ async def delete_workflow(
     return Envelope(data=WorkflowOut.model_validate(workflow))
 
 
-@router.post("/{workflow_id}/activate", summary="Activate a draft or paused workflow", responses=_ERRORS)
+@router.post("/{workflow_id:uuid}/activate", summary="Activate a draft or paused workflow", responses=_ERRORS)
 async def activate_workflow(
     workflow_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession, request: Request
 ) -> Envelope[WorkflowOut]:
@@ -157,7 +160,7 @@ async def activate_workflow(
 
 
 @router.post(
-    "/{workflow_id}/pause", summary="Pause an active workflow (runs in flight go on)", responses=_ERRORS
+    "/{workflow_id:uuid}/pause", summary="Pause an active workflow (runs in flight go on)", responses=_ERRORS
 )
 async def pause_workflow(
     workflow_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession, request: Request
@@ -168,7 +171,7 @@ async def pause_workflow(
     return Envelope(data=WorkflowOut.model_validate(workflow))
 
 
-@router.get("/{workflow_id}/versions", summary="Versions of a workflow, newest first", responses=_ERRORS)
+@router.get("/{workflow_id:uuid}/versions", summary="Versions of a workflow, newest first", responses=_ERRORS)
 async def list_versions(
     workflow_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession
 ) -> Envelope[list[VersionOut]]:
@@ -177,7 +180,7 @@ async def list_versions(
 
 
 @router.post(
-    "/{workflow_id}/versions/{version}/revert",
+    "/{workflow_id:uuid}/versions/{version}/revert",
     summary="Revert: a new version with the content of an old one",
     responses=_ERRORS,
 )
@@ -195,7 +198,7 @@ async def revert_version(
 
 
 @router.post(
-    "/{workflow_id}/simulate",
+    "/{workflow_id:uuid}/simulate",
     summary="Simulate a version on a sample contact and events (virtual clock, no side effects)",
     responses=_ERRORS,
 )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, WithJsonSchema
+from pydantic.alias_generators import to_camel
 
-from api.kit.schemas import Input, Schema
+from api.kit.schemas import Input, Schema, Timestamp
+from streams.engine.model import TRIGGER_TYPES
 
 WorkflowStatus = Literal["draft", "active", "paused", "archived"]
 
@@ -50,6 +52,53 @@ _EXAMPLE_DEFINITION: dict[str, Any] = {
 }
 
 
+_TRIGGER_TYPES: Final = sorted(TRIGGER_TYPES)
+_SEGMENT: Final = {"type": "string", "minLength": 1}
+
+
+def _trigger_schema() -> dict[str, Any]:
+    """What a trigger needs, per type (the engine's rules; conditions and the rest are free)."""
+
+    def kind(name: str, **required: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {"type": {"const": name}, **required},
+            "required": ["type", *required],
+        }
+
+    return {
+        "description": f"`type` is one of {', '.join(_TRIGGER_TYPES)}; each type names what it needs",
+        "anyOf": [
+            kind("event", event={"type": "string", "minLength": 1}),
+            kind("segment_entry", segmentId=_SEGMENT),
+            kind("segment_exit", segmentId=_SEGMENT),
+            kind("webhook"),
+            kind("manual"),
+            {
+                **kind("schedule", cron={"type": "string", "examples": ["0 9 * * 1"]}, segmentId=_SEGMENT),
+                "description": "cron: five fields; timezone: an IANA zone (default UTC)",
+            },
+        ],
+    }
+
+
+def _non_null(*fields: str) -> Any:
+    """A PATCH field may be left out but never null: the document says so (no `null` branch)."""
+
+    def edit(schema: dict[str, Any]) -> None:
+        for name in fields:
+            prop = schema["properties"][name]
+            branches = [b for b in prop.pop("anyOf", []) if b.get("type") != "null"]
+            if branches:
+                prop.update(branches[0])
+            prop.pop("default", None)
+
+    return edit
+
+
+TriggerIn = Annotated[dict[str, Any], WithJsonSchema(_trigger_schema())]
+
+
 class WorkflowCreate(Input):
     """A new workflow (status draft, version 1). The definition is validated by the engine."""
 
@@ -57,7 +106,7 @@ class WorkflowCreate(Input):
 
     name: str = Field(min_length=1, max_length=255)
     description: str | None = None
-    trigger: dict[str, Any]
+    trigger: TriggerIn
     nodes: list[dict[str, Any]] = Field(default_factory=list)
     edges: list[dict[str, Any]] = Field(default_factory=list)
     goals: list[dict[str, Any]] = Field(default_factory=list)
@@ -67,17 +116,16 @@ class WorkflowCreate(Input):
 class WorkflowUpdate(Input):
     """Fields to change. A change of trigger, nodes, edges, goals or settings creates a new version."""
 
-    model_config = {
-        "json_schema_extra": {
-            "examples": [
-                {"name": "Onboarding v2", "changelog": "shorter delay", "nodes": _EXAMPLE_DEFINITION["nodes"]}
-            ]
-        }
-    }
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        json_schema_extra=_non_null("name", "trigger", "nodes", "edges", "goals", "settings"),
+    )
 
     name: str | None = Field(default=None, min_length=1, max_length=255)
     description: str | None = None
-    trigger: dict[str, Any] | None = None
+    trigger: TriggerIn | None = None
     nodes: list[dict[str, Any]] | None = None
     edges: list[dict[str, Any]] | None = None
     goals: list[dict[str, Any]] | None = None
@@ -156,7 +204,9 @@ class ValidationOut(Schema):
 class SimulatedEvent(Input):
     type: str = Field(min_length=1, max_length=200, examples=["pipeline.message.opened"])
     id: str | None = Field(default=None, max_length=200)
-    at: int | None = Field(default=None, ge=0, le=10 * 365 * 86_400_000, description="ms after start")
+    at: int | None = Field(
+        default=None, ge=0, le=10 * 365 * 86_400_000, strict=True, description="ms after start"
+    )
     occurred_at: str | None = Field(default=None, max_length=64)
     data: dict[str, Any] = Field(default_factory=dict)
 
@@ -175,9 +225,9 @@ class SimulateIn(Input):
 
     contact: dict[str, Any] = Field(default_factory=dict, description="the sample contact profile")
     events: list[SimulatedEvent] = Field(default_factory=list, max_length=200)
-    start: datetime | None = Field(default=None, description="virtual clock start (default: now)")
+    start: Timestamp | None = Field(default=None, description="virtual clock start (default: now)")
     version: int | None = Field(default=None, ge=1, le=2_147_483_647, description="default: current")
-    auto_complete_actions: bool = True
+    auto_complete_actions: bool = Field(default=True, strict=True)
 
 
 class SimulateOut(Schema):

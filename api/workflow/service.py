@@ -287,7 +287,7 @@ async def transition(
 async def versions(
     session: AsyncSession, *, principal: Principal, workflow_id: uuid.UUID
 ) -> list[WorkflowVersion]:
-    workflow = await get(session, principal=principal, workflow_id=workflow_id)
+    workflow = await get_live(session, principal=principal, workflow_id=workflow_id)
     return await repository.versions(session, workflow_id=workflow.id)
 
 

@@ -99,7 +99,7 @@ async def run(
                 }
             ],
         )
-    workflow = await service.get(session, principal=principal, workflow_id=workflow_id)
+    workflow = await service.get_live(session, principal=principal, workflow_id=workflow_id)
     number = body.version or workflow.version
     version = await repository.version(session, workflow_id=workflow.id, number=number)
     if version is None:

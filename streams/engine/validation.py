@@ -81,6 +81,11 @@ def validate(definition: Any, *, subscribed_types: Collection[str] | None = None
     return out.problems
 
 
+def _named(value: Any, names: Collection[str]) -> bool:
+    """``value`` is one of ``names`` (an object or a list, which cannot be hashed, never is)."""
+    return isinstance(value, str) and value in names
+
+
 def json_bytes(value: Any) -> int | None:
     """Size as compact UTF-8 JSON (what the API receives and the outbox publishes); None when the value
     nests too deeply to serialize."""
@@ -98,7 +103,7 @@ def _check_header(d: dict[str, Any], out: Collector) -> None:
     version = d.get("version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         out.add("$.version", "invalid_type", "version must be an integer >= 1")
-    if d.get("status", "draft") not in _STATUSES:
+    if not _named(d.get("status", "draft"), _STATUSES):
         out.add("$.status", "invalid_value", f"status must be one of {sorted(_STATUSES)}")
 
 
@@ -108,7 +113,7 @@ def _check_trigger(trigger: Any, out: Collector) -> None:
         out.add(path, "missing_required", "a workflow needs a trigger object")
         return
     kind = trigger.get("type")
-    if kind not in TRIGGER_TYPES:
+    if not _named(kind, TRIGGER_TYPES):
         out.add(
             f"{path}.type", "unknown_trigger_type", f"trigger type must be one of {sorted(TRIGGER_TYPES)}"
         )
@@ -172,7 +177,7 @@ def _check_node(node: dict[str, Any], path: str, info: NodeInfo, out: Collector)
     elif node_id in info.types:
         out.add(f"{path}.id", "duplicate_node_id", f"node id {node_id!r} is used twice")
         node_id = None
-    if kind not in NODE_TYPES:
+    if not _named(kind, NODE_TYPES):
         out.add(f"{path}.type", "unknown_node_type", f"unknown node type {kind!r}")
     data = node.get("data", {})
     if not isinstance(data, dict):
@@ -183,7 +188,7 @@ def _check_node(node: dict[str, Any], path: str, info: NodeInfo, out: Collector)
             "node_data_too_large",
             f"node data is at most {MAX_NODE_DATA_BYTES} bytes as JSON, got {size}",
         )
-    elif kind in NODE_TYPES:
+    elif isinstance(kind, str) and kind in NODE_TYPES:
         check_node_data(kind, data, f"{path}.data", out)
     return node_id
 
@@ -223,7 +228,7 @@ def _check_settings(settings: Any, out: Collector) -> None:
     if not isinstance(settings, dict):
         out.add("$.settings", "invalid_type", "settings must be an object")
         return
-    if settings.get("reEntry", "always") not in _RE_ENTRY:
+    if not _named(settings.get("reEntry", "always"), _RE_ENTRY):
         out.add("$.settings.reEntry", "invalid_value", f"reEntry must be one of {sorted(_RE_ENTRY)}")
     cap = settings.get("maxActiveRunsPerContact")
     if cap is not None and (

@@ -107,11 +107,11 @@ async def test_list_filters_and_paginates(client: httpx.AsyncClient, as_a: dict[
     assert typed.json()["data"]["items"] == []
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "e30", "WyJ4IiwgInkiXQ"])
-async def test_a_bad_cursor_is_400(client: httpx.AsyncClient, as_a: dict[str, str], cursor: str) -> None:
+@pytest.mark.parametrize("cursor", ["garbage", "e30", "WyJ4IiwgInkiXQ", "1.xyz", "99999999999999999.0"])
+async def test_a_bad_cursor_is_422(client: httpx.AsyncClient, as_a: dict[str, str], cursor: str) -> None:
     resp = await client.get(BASE, params={"cursor": cursor}, headers=as_a)
-    assert resp.status_code == 400
-    assert resp.json()["error"]["code"] == "invalid_cursor"
+    assert resp.status_code == 422
+    assert resp.json()["error"]["details"][0]["path"] == "$.cursor"
 
 
 async def test_get_and_not_found(client: httpx.AsyncClient, as_a: dict[str, str]) -> None:
@@ -125,7 +125,7 @@ async def test_get_and_not_found(client: httpx.AsyncClient, as_a: dict[str, str]
         "success": False,
         "error": {"code": "not_found", "message": missing.json()["error"]["message"], "details": None},
     }
-    assert (await client.get(f"{BASE}/not-a-uuid", headers=as_a)).status_code == 422
+    assert (await client.get(f"{BASE}/not-a-uuid", headers=as_a)).status_code == 404  # no such path
 
 
 async def test_rename_keeps_the_version_and_content_change_makes_a_new_one(
