@@ -26,6 +26,7 @@ from api.contacts.endpoints import router as contacts_router
 from api.db.engine import create_engine
 from api.db.session import session_factory
 from api.errors import ApiError
+from api.events.endpoints import router as event_types_router
 from api.hooks import access_log
 from api.hooks.endpoints import router as hooks_router
 from api.hooks.rotation import router as rotation_router
@@ -84,6 +85,7 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
     app.include_router(outbox_router)
     app.include_router(hooks_router)
     app.include_router(rotation_router)
+    app.include_router(event_types_router)
     install_docs(app)
     install_openapi(app)
     # Added first, so it runs inside the body limit: it reads a body that limit has already bounded.
