@@ -1,8 +1,19 @@
-"""The spec's [RUN]/[NODE]/[GOAL] log lines of the effects a unit produced: ids and statuses only."""
+"""The spec's [RUN]/[NODE]/[GOAL] log lines of the effects a unit produced, at INFO.
+
+Each line names the run the spec's way: ``tenantId``, ``correlationId`` (the triggering event's id, carried
+by every event of the run), ``workflowId``, ``version``, ``runId``, ``contactId`` and ``triggerType``; a
+[NODE] line adds ``nodeId``, ``nodeType`` and the step's status, a [GOAL] line ``goalId`` and ``goalName``.
+A capped enrolment is a [RUN] line with ``reason``. Never profile content: no inputs, outputs, bodies or
+event data, only ids, statuses and an error message cut to 300 characters.
+
+[NODE] lines are written when a node completed or failed (what ``workflow.node.executed`` publishes), not
+for the pending and running records of waiting nodes.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any, Final
 
 import orjson
 
@@ -11,37 +22,62 @@ from streams.sink import OutRecord
 
 run_log = logging.getLogger("streams.runs")
 
-_RUN_TAGS = {
-    et.RUN_GOAL_REACHED: "[GOAL]",
-    et.NODE_EXECUTED: "[NODE]",
+_MESSAGES: Final = {
+    et.RUN_STARTED: "[RUN] workflow run started",
+    et.RUN_COMPLETED: "[RUN] workflow run completed",
+    et.RUN_FAILED: "[RUN] workflow run failed",
+    et.RUN_CANCELLED: "[RUN] workflow run cancelled",
+    et.RUN_GOAL_REACHED: "[GOAL] goal reached",
+    et.NODE_EXECUTED: "[NODE] node executed",
+    et.RUN_ENROLMENT_SKIPPED: "[RUN] enrolment skipped: a re-entry cap refused the run",
 }
+_LOGGED_STEPS: Final = frozenset({"completed", "failed"})
+
+
+def _subject(record: OutRecord) -> str:
+    return next((v.decode() for k, v in record.headers if k == "subject"), "")
 
 
 def log_effect(record: OutRecord) -> None:
-    """The spec's [RUN]/[NODE]/[GOAL] lines: ids and statuses only (no inputs, outputs or bodies)."""
-    subject = next((v.decode() for k, v in record.headers if k == "subject"), "")
-    if not subject.startswith("workflow."):
+    """One line per run lifecycle event, finished node and capped enrolment; nothing for other records."""
+    subject = _subject(record)
+    message = _MESSAGES.get(subject)
+    if message is None or not run_log.isEnabledFor(logging.INFO):
         return
-    tag = _RUN_TAGS.get(subject, "[RUN]")
-    if tag == "[NODE]" and not run_log.isEnabledFor(logging.DEBUG):
-        return  # one line per node at INFO would dominate the worker's CPU at volume
-    effect = orjson.loads(record.value or b"{}")
+    effect: dict[str, Any] = orjson.loads(record.value or b"{}")
+    if subject == et.RUN_ENROLMENT_SKIPPED:
+        extra = {
+            "tenantId": effect.get("tenantId"),
+            "correlationId": (effect.get("triggerEvent") or {}).get("id"),
+            "workflowId": effect.get("workflowId"),
+            "version": effect.get("version"),
+            "contactId": effect.get("contactId"),
+            "reason": effect.get("reason"),
+            "limit": effect.get("limit"),
+            "activeRuns": effect.get("activeRuns"),
+        }
+        run_log.info(message, extra=extra)
+        return
     run = effect.get("run") or {}
     step = effect.get("step") or {}
+    if subject == et.NODE_EXECUTED and step.get("status") not in _LOGGED_STEPS:
+        return
     extra = {
         "tenantId": effect.get("tenantId"),
-        "contactId": effect.get("contactId"),
-        "runId": effect.get("runId"),
+        "correlationId": (run.get("triggerEvent") or {}).get("id"),
         "workflowId": run.get("workflowId"),
-        "workflowVersion": run.get("workflowVersion"),
+        "version": run.get("version", run.get("workflowVersion")),
+        "runId": effect.get("runId"),
+        "contactId": effect.get("contactId"),
+        "triggerType": run.get("triggerType"),
         "idempotencyKey": effect.get("idempotencyKey"),
-        "triggerEventId": (run.get("triggerEvent") or {}).get("id"),
         "status": step.get("status") or run.get("status"),
     }
     if step:
         extra.update(nodeId=step.get("nodeId"), nodeType=step.get("nodeType"))
+    if subject == et.RUN_GOAL_REACHED:
+        extra.update(goalId=run.get("goalId", run.get("goalReachedId")), goalName=run.get("goalName"))
     error = step.get("errorMessage") or run.get("errorMessage")
     if error:
         extra["error"] = str(error)[:300]
-    level = logging.DEBUG if tag == "[NODE]" else logging.INFO
-    run_log.log(level, f"{tag} {subject.removeprefix('workflow.')}", extra=extra)
+    run_log.info(message, extra=extra)

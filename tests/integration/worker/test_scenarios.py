@@ -35,7 +35,11 @@ async def _run_logs(worker: Worker, contact: str, count: int, within: float = 10
     while True:
         lines = worker.log.read_text(errors="replace").splitlines()
         parsed = [orjson.loads(line) for line in lines if line.startswith("{") and contact in line]
-        logs = [p for p in parsed if p.get("logger") == "streams.runs"]
+        logs = [
+            p
+            for p in parsed
+            if p.get("logger") == "streams.runs" and not str(p.get("msg")).startswith("[NODE]")
+        ]
         if len(logs) >= count or time.monotonic() > deadline:
             return logs
         await asyncio.sleep(0.1)
@@ -72,13 +76,17 @@ async def test_event_trigger_with_conditions_and_delay_resume(stack: Stack, work
     send = next(e for e in effects(records) if e["subject"] == "pipeline.message.send")
     assert send["templateId"] == "tpl-1"
     logs = await _run_logs(worker, contact, 2)
-    assert [line["msg"] for line in logs] == ["[RUN] run.started", "[RUN] run.completed"], worker.tail()
+    assert [line["msg"] for line in logs] == [
+        "[RUN] workflow run started",
+        "[RUN] workflow run completed",
+    ], worker.tail()
     started = effects(r for r in records if r.key == contact.encode())[0]
     for line in logs:
         assert line["tenantId"] == "t1"
         assert line["runId"] == started["runId"]
         assert line["workflowId"] == "wf-s1"
-        assert line["triggerEventId"] == f"e-{contact}"
+        assert line["correlationId"] == f"e-{contact}"
+        assert line["triggerType"] == "event"
         assert "website_signup" not in orjson.dumps(line).decode()  # no profile or message content
     assert send["fromEmail"] == "hello@acme.com"
     waited = next(
@@ -110,9 +118,11 @@ async def test_goal_exit_skips_remaining_nodes(stack: Stack, worker: Worker) -> 
     goal = effects(r for r in records if r.key == contact.encode())[-1]
     assert goal["run"]["goalReachedId"] == "goal-1"
     logs = await _run_logs(worker, contact, 2)
-    assert [line["msg"] for line in logs] == ["[RUN] run.started", "[GOAL] run.goal_reached"], worker.tail()
+    messages = [line["msg"] for line in logs]
+    assert messages == ["[RUN] workflow run started", "[GOAL] goal reached"], worker.tail()
     assert logs[-1]["status"] == "goal_reached"
     assert logs[-1]["runId"] == goal["runId"]
+    assert (logs[-1]["goalId"], logs[-1]["correlationId"]) == ("goal-1", f"s-{contact}")
 
 
 async def test_every_input_twice_yields_the_same_effects(stack: Stack, worker: Worker) -> None:

@@ -1,0 +1,94 @@
+"""The worker's [RUN]/[NODE]/[GOAL] lines: INFO, the spec's fields with correlationId = the triggering
+event's id, a line for a capped enrolment, and never profile content."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+import pytest
+
+from streams.engine import simulate
+from streams.runlog import log_effect
+from streams.sink import OutRecord
+
+DEFINITION: dict[str, Any] = {
+    "id": "wf-1",
+    "tenantId": "acme",
+    "version": 3,
+    "status": "active",
+    "trigger": {"type": "event", "event": "contact.created"},
+    "nodes": [
+        {"id": "n1", "type": "send_email", "data": {"templateId": "t1", "fromName": "{{contact.email}}"}},
+        {"id": "n2", "type": "delay", "data": {"duration": 60, "unit": "seconds"}},
+    ],
+    "edges": [{"source": "trigger", "target": "n1"}, {"source": "n1", "target": "n2"}],
+    "goals": [{"id": "goal-1", "name": "Purchased", "event": "order.placed"}],
+    "settings": {"maxActiveRunsPerContact": 1},
+}
+PROFILE = {"id": "c-1", "email": "ada@example.com", "attributes": {"secret_plan": "gold"}}
+
+
+def _records() -> list[OutRecord]:
+    journey = [
+        {"type": "contact.created", "at": 0, "id": "evt-1", "data": {"note": "private words"}},
+        {"type": "contact.created", "at": 10, "id": "evt-2"},  # capped: one active run per contact
+        {"type": "order.placed", "at": 20, "id": "evt-3"},  # the goal, while the run waits in n2
+    ]
+    effects = simulate(DEFINITION, PROFILE, journey, 1_767_225_600_000).effects
+    return [
+        OutRecord("workflows.out", 0, b"c-1", orjson.dumps(e.to_dict()), [("subject", e.subject.encode())])
+        for e in effects
+        if e.subject
+    ]
+
+
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    names = ("tenantId", "correlationId", "workflowId", "version", "runId", "contactId", "triggerType")
+    names += ("nodeId", "nodeType", "status", "goalId", "goalName", "reason")
+    return {n: getattr(record, n) for n in names if hasattr(record, n)}
+
+
+def test_run_node_goal_and_enrolment_lines_carry_the_specs_fields(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="streams.runs")
+    for record in _records():
+        log_effect(record)
+    lines = [(r.levelno, r.getMessage(), _fields(r)) for r in caplog.records]
+    messages = [m for _, m, _ in lines]
+    assert messages == [
+        "[RUN] workflow run started",
+        "[NODE] node executed",  # n1 completed; n2's pending record is not a line
+        "[RUN] enrolment skipped: a re-entry cap refused the run",
+        "[GOAL] goal reached",
+    ]
+    assert {level for level, _, _ in lines} == {logging.INFO}
+    started, node, skipped, goal = (f for _, _, f in lines)
+    assert started["correlationId"] == "evt-1"
+    assert {k: started[k] for k in ("tenantId", "workflowId", "version", "contactId", "triggerType")} == {
+        "tenantId": "acme",
+        "workflowId": "wf-1",
+        "version": 3,
+        "contactId": "c-1",
+        "triggerType": "event",
+    }
+    assert (node["nodeId"], node["nodeType"], node["status"], node["correlationId"]) == (
+        "n1",
+        "send_email",
+        "completed",
+        "evt-1",
+    )
+    assert (skipped["workflowId"], skipped["contactId"], skipped["reason"]) == (
+        "wf-1",
+        "c-1",
+        "workflow_active_runs_limit",
+    )
+    assert (goal["goalId"], goal["goalName"], goal["correlationId"], goal["runId"]) == (
+        "goal-1",
+        "Purchased",
+        "evt-1",
+        started["runId"],
+    )
+    text = repr([r.__dict__ for r in caplog.records])
+    for private in ("ada@example.com", "gold", "private words"):
+        assert private not in text  # no profile content, no event data, no rendered inputs
