@@ -13,18 +13,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from api import health, metrics
+from api import health, metrics, web
 from api.background import BackgroundTasks
 from api.body_limit import BodyLimitMiddleware
 from api.config import ApiSettings
 from api.contacts.endpoints import router as contacts_router
 from api.db.engine import create_engine
 from api.db.session import session_factory
+from api.dev import router as dev_router
 from api.errors import ApiError
 from api.events.endpoints import router as event_types_router
 from api.hooks import access_log
@@ -86,6 +87,7 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
     app.include_router(hooks_router)
     app.include_router(rotation_router)
     app.include_router(event_types_router)
+    app.include_router(dev_router)
     install_docs(app)
     install_openapi(app)
     # Added first, so it runs inside the body limit: it reads a body that limit has already bounded.
@@ -134,7 +136,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(422, "invalid_request", f"the request has {len(problems)} problem(s)", problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and web.is_app_path(request):  # no route: the builder's files or its page
+            options: ApiSettings = request.app.state.api_settings
+            return web.serve(request, options.web_dist)
         code = {
             404: "not_found",
             405: "method_not_allowed",

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The builder's bundle (`npm run build` in web/, which `make install` runs): web/dist beside the package.
+DEFAULT_WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
 
 class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WORKFLOWS_", extra="ignore")
+
+    # The built visual builder, served at / (WORKFLOWS_WEB_DIST); missing, / answers a 404 page saying so.
+    web_dist: Path = DEFAULT_WEB_DIST
 
     # Background tasks in the API process; turn off to run the relay or projector as their own processes.
     api_run_relay: bool = True

@@ -156,6 +156,22 @@ def token(
 
 
 @app.command()
+def openapi(
+    out: Annotated[Path | None, typer.Option(help="write to this file (default: standard output)")] = None,
+) -> None:
+    """Print the API's OpenAPI document (what web/openapi.json holds; `npm run gen:api` types it)."""
+    import json
+
+    from api.app import create_app
+
+    document = json.dumps(create_app(_settings()).openapi()) + "\n"
+    if out is None:
+        sys.stdout.write(document)
+    else:
+        out.write_text(document, encoding="utf-8")
+
+
+@app.command()
 def api() -> None:
     """Run the FastAPI sidecar."""
     from api.main import serve

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from workflows.settings import DEVELOPMENT_JWT_SECRET, Settings
 
 MIN_HS256_SECRET_BYTES = 32
+# API routes that answer only in development mode; in production they are a 404 (the route does not exist).
+# The builder's development sign-in mints a token for any tenant with the configured secret.
+DEVELOPMENT_ONLY_ROUTES = ("POST /api/v1/dev/token",)
 _LOOPBACK_V4 = ipaddress.ip_network("127.0.0.0/8")
 _LOOPBACK_V6 = ipaddress.ip_network("::1/128")
 _UNSPECIFIED_V4 = ipaddress.ip_network("0.0.0.0/32")

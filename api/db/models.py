@@ -79,6 +79,8 @@ class WorkflowVersion(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     changelog: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    # The token's `sub` as given (None for versions written before it was recorded).
+    author: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     workflow: Mapped[Workflow] = relationship(lazy="raise", back_populates="versions")

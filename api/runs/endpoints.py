@@ -25,6 +25,7 @@ from api.runs.schemas import (
     StepOut,
     TriggerIn,
     TriggerOut,
+    WaitingOut,
 )
 from api.workflow import service as workflows
 from workflows.settings import Settings
@@ -52,6 +53,25 @@ async def workflow_stats(
 ) -> Envelope[StatsOut]:
     data = await service.stats(session, principal=principal, workflow_id=workflow_id)
     return Envelope(data=StatsOut.model_validate(data))
+
+
+@router.get(
+    "/{workflow_id:uuid}/waiting",
+    summary="How many running runs wait at each node now, per version",
+    description=(
+        "One item per (version, node) with running runs whose current node it is: a delay, a wait until, "
+        "an HTTP call in flight. Publishing a version leaves these runs on the version they started on."
+    ),
+    responses=_ERRORS,
+)
+async def waiting_runs(
+    workflow_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    version: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="only this version")] = None,
+) -> Envelope[list[WaitingOut]]:
+    rows = await service.waiting(session, principal=principal, workflow_id=workflow_id, version=version)
+    return Envelope(data=[WaitingOut.model_validate(r) for r in rows])
 
 
 @router.get("/{workflow_id:uuid}/runs", summary="Runs of a workflow, newest first", responses=_ERRORS)

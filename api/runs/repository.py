@@ -89,3 +89,22 @@ async def node_counters(session: AsyncSession, *, workflow_id: uuid.UUID) -> lis
         .order_by(WorkflowNodeCounters.node_id)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def waiting(
+    session: AsyncSession, *, workflow_id: uuid.UUID, version: int | None
+) -> list[tuple[int, str, int]]:
+    """(version, node id, running runs whose current node it is), read from idx_workflow_runs_waiting."""
+    query = (
+        select(WorkflowRun.workflow_version, WorkflowRun.current_node_id, func.count())
+        .where(
+            WorkflowRun.workflow_id == workflow_id,
+            WorkflowRun.status == "running",
+            WorkflowRun.current_node_id.is_not(None),
+        )
+        .group_by(WorkflowRun.workflow_version, WorkflowRun.current_node_id)
+        .order_by(WorkflowRun.workflow_version.desc(), WorkflowRun.current_node_id)
+    )
+    if version is not None:
+        query = query.where(WorkflowRun.workflow_version == version)
+    return [(int(v), str(n), int(c)) for v, n, c in (await session.execute(query)).all()]

@@ -163,3 +163,11 @@ class BulkCancelIn(Input):
 class BulkCancelOut(Schema):
     cancel_requested: int = Field(description="how many runs the workers were asked to cancel")
     more: bool = Field(description="more runs matched than `limit`: call again to cancel them")
+
+
+class WaitingOut(Schema):
+    """Runs of one version that wait at one node now (running, with that node current)."""
+
+    version: int
+    node_id: str
+    count: int

@@ -133,6 +133,15 @@ async def stats(session: AsyncSession, *, principal: Principal, workflow_id: uui
     return stats_view(workflow.id, counters, nodes)
 
 
+async def waiting(
+    session: AsyncSession, *, principal: Principal, workflow_id: uuid.UUID, version: int | None
+) -> list[dict[str, Any]]:
+    """How many runs wait at each node now, per version: what publishing a change would leave behind."""
+    workflow = await workflows.get(session, principal=principal, workflow_id=workflow_id)
+    rows = await repository.waiting(session, workflow_id=workflow.id, version=version)
+    return [{"version": v, "node_id": node, "count": count} for v, node, count in rows]
+
+
 async def trigger(
     session: AsyncSession,
     settings: Settings,

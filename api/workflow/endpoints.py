@@ -15,6 +15,7 @@ from api.kit.cursor import Cursor
 from api.kit.schemas import Envelope, Page, error_responses
 from api.workflow import service, simulation
 from api.workflow.schemas import (
+    DuplicateIn,
     ProblemOut,
     SimulateIn,
     SimulateOut,
@@ -70,7 +71,7 @@ async def list_workflows(
         cursor=cursor,
         limit=limit,
     )
-    items = [WorkflowSummary.model_validate(r) for r in rows]
+    items = [WorkflowSummary.model_validate(r) for r in await service.summaries(session, rows)]
     return Envelope(data=Page(items=items, next_cursor=next_cursor))
 
 
@@ -167,6 +168,24 @@ async def pause_workflow(
 ) -> Envelope[WorkflowOut]:
     workflow = await service.transition(
         session, _settings(request), principal=principal, workflow_id=workflow_id, action="pause"
+    )
+    return Envelope(data=WorkflowOut.model_validate(workflow))
+
+
+@router.post(
+    "/{workflow_id:uuid}/duplicate",
+    status_code=status.HTTP_201_CREATED,
+    summary="Duplicate a workflow: a new draft (version 1) with its current definition",
+    responses=_ERRORS,
+)
+async def duplicate_workflow(
+    workflow_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    body: Annotated[DuplicateIn | None, Body()] = None,
+) -> Envelope[WorkflowOut]:
+    workflow = await service.duplicate(
+        session, principal=principal, workflow_id=workflow_id, name=body.name if body else None
     )
     return Envelope(data=WorkflowOut.model_validate(workflow))
 

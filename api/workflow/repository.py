@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Workflow, WorkflowVersion
+from api.db.models import Workflow, WorkflowRunCounters, WorkflowVersion
 
 
 async def get(
@@ -88,3 +88,13 @@ async def latest_version_number(session: AsyncSession, *, workflow_id: uuid.UUID
         WorkflowVersion.workflow_id == workflow_id
     )
     return int((await session.execute(query)).scalar_one())
+
+
+async def run_counters(
+    session: AsyncSession, *, workflow_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, WorkflowRunCounters]:
+    """The run counters of a page of workflows, in one query (a workflow without runs has none)."""
+    if not workflow_ids:
+        return {}
+    query = select(WorkflowRunCounters).where(WorkflowRunCounters.workflow_id.in_(workflow_ids))
+    return {row.workflow_id: row for row in (await session.execute(query)).scalars()}

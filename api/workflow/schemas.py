@@ -160,15 +160,23 @@ class WorkflowOut(Schema):
 
 
 class WorkflowSummary(Schema):
+    """A row of the workflow list: what the builder's list shows, with the run counts of the stats."""
+
     id: uuid.UUID
     name: str
     description: str | None
     status: WorkflowStatus
     version: int
     trigger: dict[str, Any]
+    trigger_type: str = Field(description="the trigger's type (the `triggerType` filter)")
+    total_runs: int = Field(default=0, description="as in the stats: every run started")
+    running_runs: int = 0
+    completed_runs: int = Field(default=0, description="as in the stats: goal-reached runs included")
+    goal_reached_runs: int = 0
+    conversion_rate: float = Field(default=0.0, description="goalReachedRuns / completedRuns x 100")
     created_by: uuid.UUID
     created_at: datetime
-    updated_at: datetime
+    updated_at: datetime = Field(description="the last change (a new version, a status change, a rename)")
 
 
 class VersionOut(Schema):
@@ -182,7 +190,16 @@ class VersionOut(Schema):
     settings: dict[str, Any]
     changelog: str | None
     created_by: uuid.UUID
+    author: str | None = Field(
+        default=None, description="who saved it: the token's `sub` (null for versions older than the field)"
+    )
     created_at: datetime
+
+
+class DuplicateIn(Input):
+    name: str | None = Field(
+        default=None, min_length=1, max_length=255, description='default: "Copy of <name>"'
+    )
 
 
 class ProblemOut(Schema):

@@ -24,7 +24,7 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
-from api.db.models import Workflow, WorkflowVersion
+from api.db.models import Workflow, WorkflowRunCounters, WorkflowVersion
 from api.errors import ConflictError, NotFoundError, UnprocessableError
 from api.hooks.tokens import issue_token
 from api.kit.cursor import decode_cursor, encode_cursor
@@ -140,13 +140,46 @@ async def list_page(
     return rows, next_cursor
 
 
+async def summaries(session: AsyncSession, rows: list[Workflow]) -> list[dict[str, Any]]:
+    """List rows with their run counts, in the stats' meaning (completed includes goal-reached runs)."""
+    counters = await repository.run_counters(session, workflow_ids=[r.id for r in rows])
+    return [summary(row, counters.get(row.id)) for row in rows]
+
+
+def summary(workflow: Workflow, counters: WorkflowRunCounters | None) -> dict[str, Any]:
+    total = running = goal = completed = 0
+    if counters is not None:
+        total, running, goal = counters.total, counters.running, counters.goal_reached
+        completed = counters.completed + goal
+    trigger_type = workflow.trigger.get("type") if isinstance(workflow.trigger, dict) else None
+    return {
+        "id": workflow.id,
+        "name": workflow.name,
+        "description": workflow.description,
+        "status": workflow.status,
+        "version": workflow.version,
+        "trigger": workflow.trigger,
+        "trigger_type": trigger_type if isinstance(trigger_type, str) else "",
+        "total_runs": total,
+        "running_runs": running,
+        "completed_runs": completed,
+        "goal_reached_runs": goal,
+        "conversion_rate": round(goal * 100 / completed, 2) if completed else 0.0,
+        "created_by": workflow.created_by,
+        "created_at": workflow.created_at,
+        "updated_at": workflow.updated_at,
+    }
+
+
 def _ensure_token(workflow: Workflow, trigger: dict[str, Any]) -> None:
     """A webhook-triggered workflow gets a token the first time it needs one (this answer shows it once)."""
     if trigger.get("type") == "webhook" and workflow.webhook_token_hash is None:
         issue_token(workflow)
 
 
-async def create(session: AsyncSession, *, principal: Principal, body: WorkflowCreate) -> Workflow:
+async def create(
+    session: AsyncSession, *, principal: Principal, body: WorkflowCreate, changelog: str = "created"
+) -> Workflow:
     content = {f: getattr(body, f) for f in CONTENT_FIELDS}
     check_definition({"name": body.name, **content}, tenant_id=principal.tenant_id)
     user = user_uuid(principal)
@@ -162,7 +195,13 @@ async def create(session: AsyncSession, *, principal: Principal, body: WorkflowC
         **content,
     )
     first = WorkflowVersion(
-        id=uuid.uuid4(), workflow_id=workflow.id, version=1, changelog="created", created_by=user, **content
+        id=uuid.uuid4(),
+        workflow_id=workflow.id,
+        version=1,
+        changelog=changelog,
+        created_by=user,
+        author=principal.user_id[:200],
+        **content,
     )
     _ensure_token(workflow, body.trigger)
     repository.add(session, workflow)
@@ -188,6 +227,7 @@ async def _new_version(
         version=number,
         changelog=changelog,
         created_by=user_uuid(principal),
+        author=principal.user_id[:200],
         **content,
     )
     for field, value in content.items():
@@ -315,3 +355,17 @@ async def revert(
     workflow.updated_at = datetime.now(UTC)
     await repository.flush(session)
     return workflow
+
+
+async def duplicate(
+    session: AsyncSession, *, principal: Principal, workflow_id: uuid.UUID, name: str | None
+) -> Workflow:
+    """A new draft (version 1) with a workflow's current definition; its runs and versions stay behind."""
+    source = await get_live(session, principal=principal, workflow_id=workflow_id)
+    copy_name = name or f"Copy of {source.name}"[:255]
+    body = WorkflowCreate(
+        name=copy_name,
+        description=source.description,
+        **{f: getattr(source, f) for f in CONTENT_FIELDS},
+    )
+    return await create(session, principal=principal, body=body, changelog=f"duplicated from {source.id}")

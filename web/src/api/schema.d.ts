@@ -129,6 +129,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/{workflow_id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Duplicate a workflow: a new draft (version 1) with its current definition */
+        post: operations["duplicate_workflow_api_v1_workflows__workflow_id__duplicate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workflows/{workflow_id}/versions": {
         parameters: {
             query?: never;
@@ -189,6 +206,26 @@ export interface paths {
         };
         /** Run and node statistics of a workflow */
         get: operations["workflow_stats_api_v1_workflows__workflow_id__stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many running runs wait at each node now, per version
+         * @description One item per (version, node) with running runs whose current node it is: a delay, a wait until, an HTTP call in flight. Publishing a version leaves these runs on the version they started on.
+         */
+        get: operations["waiting_runs_api_v1_workflows__workflow_id__waiting_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -384,6 +421,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dev/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Development sign-in: a bearer token for a tenant (development mode only; 404 in production) */
+        post: operations["dev_token_api_v1_dev_token_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -435,6 +489,8 @@ export interface components {
              * @description more runs matched than `limit`: call again to cancel them
              */
             more: boolean;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** CancelIn */
         CancelIn: {
@@ -456,6 +512,49 @@ export interface components {
              * @constant
              */
             status: "cancel_requested";
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** DevTokenIn */
+        DevTokenIn: {
+            /**
+             * Tenantid
+             * @example acme
+             */
+            tenantId: string;
+            /**
+             * Userid
+             * @description the sub claim
+             * @default 00000000-0000-0000-0000-000000000001
+             */
+            userId: string;
+        };
+        /** DevTokenOut */
+        DevTokenOut: {
+            /**
+             * Token
+             * @description send as `Authorization: Bearer <token>`
+             */
+            token: string;
+            /** Tenantid */
+            tenantId: string;
+            /** Userid */
+            userId: string;
+            /**
+             * Expiresat
+             * Format: date-time
+             */
+            expiresAt: string;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** DuplicateIn */
+        DuplicateIn: {
+            /**
+             * Name
+             * @description default: "Copy of <name>"
+             */
+            name?: string | null;
         };
         /** Envelope[BulkCancelOut] */
         Envelope_BulkCancelOut_: {
@@ -466,6 +565,8 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["BulkCancelOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[CancelOut] */
         Envelope_CancelOut_: {
@@ -476,6 +577,20 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["CancelOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** Envelope[DevTokenOut] */
+        Envelope_DevTokenOut_: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            data: components["schemas"]["DevTokenOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[ErasureOut] */
         Envelope_ErasureOut_: {
@@ -486,6 +601,8 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["ErasureOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[EventTypesOut] */
         Envelope_EventTypesOut_: {
@@ -496,6 +613,8 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["EventTypesOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[Page[FailedRecordOut]] */
         Envelope_Page_FailedRecordOut__: {
@@ -506,6 +625,8 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["Page_FailedRecordOut_"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[Page[RunOut]] */
         Envelope_Page_RunOut__: {
@@ -516,6 +637,8 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["Page_RunOut_"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[Page[WorkflowSummary]] */
         Envelope_Page_WorkflowSummary__: {
@@ -526,6 +649,8 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["Page_WorkflowSummary_"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[RunDetailOut] */
         Envelope_RunDetailOut_: {
@@ -536,6 +661,8 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["RunDetailOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[SimulateOut] */
         Envelope_SimulateOut_: {
@@ -546,6 +673,8 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["SimulateOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[StatsOut] */
         Envelope_StatsOut_: {
@@ -556,6 +685,8 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["StatsOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[TriggerOut] */
         Envelope_TriggerOut_: {
@@ -566,6 +697,8 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["TriggerOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[ValidationOut] */
         Envelope_ValidationOut_: {
@@ -576,6 +709,8 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["ValidationOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[WebhookTokenOut] */
         Envelope_WebhookTokenOut_: {
@@ -586,6 +721,8 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["WebhookTokenOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[WorkflowOut] */
         Envelope_WorkflowOut_: {
@@ -596,6 +733,8 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["WorkflowOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Envelope[list[VersionOut]] */
         Envelope_list_VersionOut__: {
@@ -607,6 +746,21 @@ export interface components {
             success: true;
             /** Data */
             data: components["schemas"]["VersionOut"][];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** Envelope[list[WaitingOut]] */
+        Envelope_list_WaitingOut__: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /** Data */
+            data: components["schemas"]["WaitingOut"][];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** ErasureOut */
         ErasureOut: {
@@ -629,6 +783,8 @@ export interface components {
              * @constant
              */
             erasureRequested: true;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** ErrorDetail */
         ErrorDetail: {
@@ -638,6 +794,8 @@ export interface components {
             message: string;
             /** Details */
             details?: unknown;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** ErrorEnvelope */
         ErrorEnvelope: {
@@ -648,6 +806,8 @@ export interface components {
              */
             success: false;
             error: components["schemas"]["ErrorDetail"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** EventTypeOut */
         EventTypeOut: {
@@ -668,6 +828,8 @@ export interface components {
              * @description when the last of them was admitted
              */
             lastSeenAt: string | null;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /**
          * EventTypesOut
@@ -704,6 +866,8 @@ export interface components {
              * @description subscribed patterns as event types: '>' means any custom type (sent on events.<type>)
              */
             patterns: string[];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** FailedRecordOut */
         FailedRecordOut: {
@@ -739,11 +903,15 @@ export interface components {
              * Format: date-time
              */
             failedAt: string;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** NodeStatsOut */
         NodeStatsOut: {
@@ -761,6 +929,8 @@ export interface components {
              * @default 0
              */
             skipped: number;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Page[FailedRecordOut] */
         Page_FailedRecordOut_: {
@@ -771,6 +941,8 @@ export interface components {
              * @description pass as `cursor` to get the next page; null on the last page
              */
             nextCursor?: string | null;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Page[RunOut] */
         Page_RunOut_: {
@@ -781,6 +953,8 @@ export interface components {
              * @description pass as `cursor` to get the next page; null on the last page
              */
             nextCursor?: string | null;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** Page[WorkflowSummary] */
         Page_WorkflowSummary_: {
@@ -791,6 +965,8 @@ export interface components {
              * @description pass as `cursor` to get the next page; null on the last page
              */
             nextCursor?: string | null;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** ProblemOut */
         ProblemOut: {
@@ -822,6 +998,8 @@ export interface components {
              * @description the edge the problem concerns (when it has an id)
              */
             edgeId?: string | null;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** RunDetailOut */
         RunDetailOut: {
@@ -848,11 +1026,11 @@ export interface components {
             currentNodeId: string | null;
             /** Triggerevent */
             triggerEvent: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
             /** Context */
             context: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
             /** Goalreachedid */
             goalReachedId: string | null;
@@ -872,6 +1050,8 @@ export interface components {
              * @description when a waiting run's pending timer is due, if any
              */
             resumesAt: string | null;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** RunOut */
         RunOut: {
@@ -898,11 +1078,11 @@ export interface components {
             currentNodeId: string | null;
             /** Triggerevent */
             triggerEvent: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
             /** Context */
             context: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
             /** Goalreachedid */
             goalReachedId: string | null;
@@ -915,6 +1095,8 @@ export interface components {
             startedAt: string;
             /** Completedat */
             completedAt: string | null;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /**
          * SimulateIn
@@ -938,7 +1120,7 @@ export interface components {
              * @description the sample contact profile
              */
             contact?: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
             /** Events */
             events?: components["schemas"]["SimulatedEvent"][];
@@ -968,16 +1150,18 @@ export interface components {
             };
             /** Effects */
             effects: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             }[];
             /** Runs */
             runs: {
                 [key: string]: {
-                    [key: string]: unknown;
+                    [key: string]: components["schemas"]["JsonValue"];
                 };
             };
             /** Endtime */
             endTime: number;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** SimulatedEvent */
         SimulatedEvent: {
@@ -997,7 +1181,7 @@ export interface components {
             occurredAt?: string | null;
             /** Data */
             data?: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
         };
         /**
@@ -1079,6 +1263,8 @@ export interface components {
              * @default 0
              */
             skippedEnrolments: number;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** StepOut */
         StepOut: {
@@ -1105,11 +1291,11 @@ export interface components {
             status: "pending" | "running" | "completed" | "failed" | "skipped";
             /** Input */
             input: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
             /** Output */
             output: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
             /** Errormessage */
             errorMessage: string | null;
@@ -1119,6 +1305,8 @@ export interface components {
             completedAt: string | null;
             /** Scheduledat */
             scheduledAt: string | null;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /**
          * TriggerIn
@@ -1134,7 +1322,7 @@ export interface components {
              * @description extra event data (event.* in conditions)
              */
             data?: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
         };
         /** TriggerOut */
@@ -1160,6 +1348,8 @@ export interface components {
              * @constant
              */
             status: "accepted";
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** ValidationError */
         ValidationError: {
@@ -1172,7 +1362,11 @@ export interface components {
             /** Input */
             input?: unknown;
             /** Context */
-            ctx?: Record<string, never>;
+            ctx?: {
+                [key: string]: components["schemas"]["JsonValue"];
+            };
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** ValidationOut */
         ValidationOut: {
@@ -1183,6 +1377,8 @@ export interface components {
             valid: boolean;
             /** Problems */
             problems: components["schemas"]["ProblemOut"][];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** VersionOut */
         VersionOut: {
@@ -1200,17 +1396,17 @@ export interface components {
             version: number;
             /** Trigger */
             trigger: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
             /** Nodes */
-            nodes: unknown[];
+            nodes: components["schemas"]["JsonValue"][];
             /** Edges */
-            edges: unknown[];
+            edges: components["schemas"]["JsonValue"][];
             /** Goals */
-            goals: unknown[];
+            goals: components["schemas"]["JsonValue"][];
             /** Settings */
             settings: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
             /** Changelog */
             changelog: string | null;
@@ -1220,10 +1416,31 @@ export interface components {
              */
             createdBy: string;
             /**
+             * Author
+             * @description who saved it: the token's `sub` (null for versions older than the field)
+             */
+            author?: string | null;
+            /**
              * Createdat
              * Format: date-time
              */
             createdAt: string;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /**
+         * WaitingOut
+         * @description Runs of one version that wait at one node now (running, with that node current).
+         */
+        WaitingOut: {
+            /** Version */
+            version: number;
+            /** Nodeid */
+            nodeId: string;
+            /** Count */
+            count: number;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /** WebhookTokenOut */
         WebhookTokenOut: {
@@ -1234,6 +1451,8 @@ export interface components {
             workflowId: string;
             /** Webhooktoken */
             webhookToken: string;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /**
          * WorkflowCreate
@@ -1310,25 +1529,62 @@ export interface components {
             name: string;
             /** Description */
             description?: string | null;
-            /** Trigger */
-            trigger: {
-                [key: string]: unknown;
-            };
+            /**
+             * Trigger
+             * @description `type` is one of event, manual, schedule, segment_entry, segment_exit, webhook; each type names what it needs
+             */
+            trigger: ({
+                /** @constant */
+                type: "event";
+                event: string;
+            } & {
+                [key: string]: components["schemas"]["JsonValue"];
+            }) | ({
+                /** @constant */
+                type: "segment_entry";
+                segmentId: string;
+            } & {
+                [key: string]: components["schemas"]["JsonValue"];
+            }) | ({
+                /** @constant */
+                type: "segment_exit";
+                segmentId: string;
+            } & {
+                [key: string]: components["schemas"]["JsonValue"];
+            }) | ({
+                /** @constant */
+                type: "webhook";
+            } & {
+                [key: string]: components["schemas"]["JsonValue"];
+            }) | ({
+                /** @constant */
+                type: "manual";
+            } & {
+                [key: string]: components["schemas"]["JsonValue"];
+            }) | ({
+                /** @constant */
+                type: "schedule";
+                /** @example 0 9 * * 1 */
+                cron: string;
+                segmentId: string;
+            } & {
+                [key: string]: components["schemas"]["JsonValue"];
+            });
             /** Nodes */
             nodes?: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             }[];
             /** Edges */
             edges?: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             }[];
             /** Goals */
             goals?: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             }[];
             /** Settings */
             settings?: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
         };
         /** WorkflowOut */
@@ -1353,21 +1609,21 @@ export interface components {
             version: number;
             /** Trigger */
             trigger: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
             /** Nodes */
-            nodes: unknown[];
+            nodes: components["schemas"]["JsonValue"][];
             /** Edges */
-            edges: unknown[];
+            edges: components["schemas"]["JsonValue"][];
             /** Goals */
-            goals: unknown[];
+            goals: components["schemas"]["JsonValue"][];
             /** Settings */
             settings: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
             /** Stats */
             stats: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
             /**
              * Webhooktoken
@@ -1395,8 +1651,13 @@ export interface components {
              * Format: date-time
              */
             updatedAt: string;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
-        /** WorkflowSummary */
+        /**
+         * WorkflowSummary
+         * @description A row of the workflow list: what the builder's list shows, with the run counts of the stats.
+         */
         WorkflowSummary: {
             /**
              * Id
@@ -1416,8 +1677,41 @@ export interface components {
             version: number;
             /** Trigger */
             trigger: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
+            /**
+             * Triggertype
+             * @description the trigger's type (the `triggerType` filter)
+             */
+            triggerType: string;
+            /**
+             * Totalruns
+             * @description as in the stats: every run started
+             * @default 0
+             */
+            totalRuns: number;
+            /**
+             * Runningruns
+             * @default 0
+             */
+            runningRuns: number;
+            /**
+             * Completedruns
+             * @description as in the stats: goal-reached runs included
+             * @default 0
+             */
+            completedRuns: number;
+            /**
+             * Goalreachedruns
+             * @default 0
+             */
+            goalReachedRuns: number;
+            /**
+             * Conversionrate
+             * @description goalReachedRuns / completedRuns x 100
+             * @default 0
+             */
+            conversionRate: number;
             /**
              * Createdby
              * Format: uuid
@@ -1431,71 +1725,84 @@ export interface components {
             /**
              * Updatedat
              * Format: date-time
+             * @description the last change (a new version, a status change, a rename)
              */
             updatedAt: string;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
         };
         /**
          * WorkflowUpdate
          * @description Fields to change. A change of trigger, nodes, edges, goals or settings creates a new version.
-         * @example {
-         *       "changelog": "shorter delay",
-         *       "name": "Onboarding v2",
-         *       "nodes": [
-         *         {
-         *           "data": {
-         *             "fromEmail": "hello@acme.com",
-         *             "fromName": "Acme Team",
-         *             "templateId": "550e8400-e29b-41d4-a716-446655440001"
-         *           },
-         *           "id": "node-1",
-         *           "position": {
-         *             "x": 100,
-         *             "y": 100
-         *           },
-         *           "type": "send_email"
-         *         },
-         *         {
-         *           "data": {
-         *             "duration": 86400,
-         *             "unit": "seconds"
-         *           },
-         *           "id": "node-2",
-         *           "position": {
-         *             "x": 100,
-         *             "y": 200
-         *           },
-         *           "type": "delay"
-         *         }
-         *       ]
-         *     }
          */
         WorkflowUpdate: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Description */
             description?: string | null;
-            /** Trigger */
-            trigger?: {
-                [key: string]: unknown;
-            } | null;
+            /**
+             * Trigger
+             * @description `type` is one of event, manual, schedule, segment_entry, segment_exit, webhook; each type names what it needs
+             */
+            trigger?: ({
+                /** @constant */
+                type: "event";
+                event: string;
+            } & {
+                [key: string]: components["schemas"]["JsonValue"];
+            }) | ({
+                /** @constant */
+                type: "segment_entry";
+                segmentId: string;
+            } & {
+                [key: string]: components["schemas"]["JsonValue"];
+            }) | ({
+                /** @constant */
+                type: "segment_exit";
+                segmentId: string;
+            } & {
+                [key: string]: components["schemas"]["JsonValue"];
+            }) | ({
+                /** @constant */
+                type: "webhook";
+            } & {
+                [key: string]: components["schemas"]["JsonValue"];
+            }) | ({
+                /** @constant */
+                type: "manual";
+            } & {
+                [key: string]: components["schemas"]["JsonValue"];
+            }) | ({
+                /** @constant */
+                type: "schedule";
+                /** @example 0 9 * * 1 */
+                cron: string;
+                segmentId: string;
+            } & {
+                [key: string]: components["schemas"]["JsonValue"];
+            });
             /** Nodes */
             nodes?: {
-                [key: string]: unknown;
-            }[] | null;
+                [key: string]: components["schemas"]["JsonValue"];
+            }[];
             /** Edges */
             edges?: {
-                [key: string]: unknown;
-            }[] | null;
+                [key: string]: components["schemas"]["JsonValue"];
+            }[];
             /** Goals */
             goals?: {
-                [key: string]: unknown;
-            }[] | null;
+                [key: string]: components["schemas"]["JsonValue"];
+            }[];
             /** Settings */
             settings?: {
-                [key: string]: unknown;
-            } | null;
+                [key: string]: components["schemas"]["JsonValue"];
+            };
             /** Changelog */
             changelog?: string | null;
+        };
+        /** @description any JSON value whose strings and keys hold no NUL character */
+        JsonValue: string | number | boolean | null | components["schemas"]["JsonValue"][] | {
+            [key: string]: components["schemas"]["JsonValue"];
         };
     };
     responses: never;
@@ -1553,6 +1860,7 @@ export interface operations {
                 triggerType?: string | null;
                 /** @description name contains (case-insensitive) */
                 q?: string | null;
+                /** @description `nextCursor` of the previous page (`<epoch microseconds>.<uuid hex>`) */
                 cursor?: string | null;
                 limit?: number;
             };
@@ -1652,7 +1960,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    [key: string]: components["schemas"]["JsonValue"];
                 };
             };
         };
@@ -2028,6 +2336,77 @@ export interface operations {
             };
         };
     };
+    duplicate_workflow_api_v1_workflows__workflow_id__duplicate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DuplicateIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_WorkflowOut_"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (also another tenant's resource) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflict: the resource is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid input; `details` lists every problem with its JSON path */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     list_versions_api_v1_workflows__workflow_id__versions_get: {
         parameters: {
             query?: never;
@@ -2302,6 +2681,76 @@ export interface operations {
             };
         };
     };
+    waiting_runs_api_v1_workflows__workflow_id__waiting_get: {
+        parameters: {
+            query?: {
+                /** @description only this version */
+                version?: number | null;
+            };
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_WaitingOut__"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (also another tenant's resource) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflict: the resource is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid input; `details` lists every problem with its JSON path */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     list_runs_api_v1_workflows__workflow_id__runs_get: {
         parameters: {
             query?: {
@@ -2309,6 +2758,7 @@ export interface operations {
                 contactId?: string | null;
                 startedAfter?: string | null;
                 startedBefore?: string | null;
+                /** @description `nextCursor` of the previous page (`<epoch microseconds>.<uuid hex>`) */
                 cursor?: string | null;
                 limit?: number;
             };
@@ -2708,6 +3158,7 @@ export interface operations {
     list_failed_api_v1_outbox_failed_get: {
         parameters: {
             query?: {
+                /** @description `nextCursor` of the previous page */
                 cursor?: string | null;
                 limit?: number;
             };
@@ -2962,6 +3413,48 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    dev_token_api_v1_dev_token_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DevTokenIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_DevTokenOut_"];
+                };
+            };
+            /** @description Not found (also another tenant's resource) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid input; `details` lists every problem with its JSON path */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
