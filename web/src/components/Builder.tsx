@@ -6,6 +6,7 @@ import { Canvas, useShortcuts } from "./Canvas";
 import { DefinitionDialog } from "./DefinitionDialog";
 import { NodeInspector } from "./NodeInspector";
 import { Palette, type PaletteItem } from "./Palette";
+import { SimulateButton } from "../simulate/SimulatePanel";
 
 function Toolbar({ onTidy, onJson }: { onTidy: () => void; onJson: () => void }) {
   const name = useEditor((s) => (typeof s.meta.name === "string" ? s.meta.name : ""));
@@ -33,6 +34,7 @@ function Toolbar({ onTidy, onJson }: { onTidy: () => void; onJson: () => void })
       <button type="button" onClick={onJson} title="Read or paste the definition">
         JSON
       </button>
+      <SimulateButton />
     </header>
   );
 }
