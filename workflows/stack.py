@@ -68,6 +68,7 @@ def run_stack(settings: Settings, *, workers: int, console: Console, cwd: Path) 
     while not _api_ready(settings) and time.monotonic() < deadline and not stopping:
         time.sleep(0.5)
     base = f"http://{settings.api_host}:{settings.api_port}"
+    console.print(f"App:        {base}/")  # the builder, first: what a person opens
     console.print(f"API:        {base}/api/v1/workflows")
     console.print(f"API docs:   {base}/docs")
     console.print(f"readiness:  {base}/readyz")
