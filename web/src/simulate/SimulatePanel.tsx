@@ -97,7 +97,7 @@ function StepView({ result, index, onMove }: { result: Result; index: number; on
     <>
       <div className="sim-controls" role="group" aria-label="Step through">
         <button type="button" onClick={() => move("first")} disabled={index === 0} title="First step (Home)">
-          ⏮
+          « First
         </button>
         <button type="button" onClick={() => move("back")} disabled={index === 0} title="Step back (←)" data-testid="sim-back">
           ◀ Back
@@ -115,7 +115,7 @@ function StepView({ result, index, onMove }: { result: Result; index: number; on
           Forward ▶
         </button>
         <button type="button" onClick={() => move("last")} disabled={index === steps.length - 1} title="Last step (End)">
-          ⏭
+          Last »
         </button>
       </div>
       <section className={`sim-current sim-${step.kind}`} data-testid="sim-current" data-node-id={step.nodeId ?? ""} aria-live="polite">
