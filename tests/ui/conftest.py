@@ -47,20 +47,25 @@ def build_web() -> Path:
         return DIST
     npm = shutil.which("npm")
     if npm is None:
-        pytest.fail("npm is not installed: the browser tests need the built app (make install builds it)", pytrace=False)
+        pytest.fail(
+            "npm is not installed: the browser tests need the built app (make install builds it)",
+            pytrace=False,
+        )
     if not (WEB / "node_modules").exists():
         ci = subprocess.run([npm, "ci"], cwd=WEB, capture_output=True, text=True, timeout=600)
         if ci.returncode != 0:
             pytest.fail(f"`npm ci` in web/ failed:\n{ci.stdout[-2000:]}{ci.stderr[-2000:]}", pytrace=False)
     done = subprocess.run([npm, "run", "build"], cwd=WEB, capture_output=True, text=True, timeout=600)
     if done.returncode != 0 or not index.exists():
-        pytest.fail(f"`npm run build` in web/ failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}", pytrace=False)
+        pytest.fail(
+            f"`npm run build` in web/ failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}", pytrace=False
+        )
     return DIST
 
 
 @pytest.fixture(scope="session")
 def web_dist() -> Path:
-    """`web/dist`, or an already built app named by WORKFLOWS_UI_DIST (e.g. one built from another checkout)."""
+    """`web/dist`, or an already built app named by WORKFLOWS_UI_DIST (one built from another checkout)."""
     given = os.environ.get("WORKFLOWS_UI_DIST")
     if given:
         if not (Path(given) / "index.html").is_file():
@@ -72,7 +77,9 @@ def web_dist() -> Path:
 def chromium_path() -> str:
     path = shutil.which("chromium")
     if path is None:
-        pytest.fail("chromium is not installed: `make install` installs it (apt-get install chromium)", pytrace=False)
+        pytest.fail(
+            "chromium is not installed: `make install` installs it (apt-get install chromium)", pytrace=False
+        )
     return path
 
 
@@ -133,7 +140,9 @@ class App:
 @pytest.fixture(scope="module")
 def app(stack: Stack, web_dist: Path) -> Iterator[App]:  # noqa: F811
     a = App(stack, web_dist)
-    print(f"app at {a.base} ({'dist served from disk at that origin' if a.from_disk else 'served by the API'})")
+    print(
+        f"app at {a.base} ({'dist served from disk at that origin' if a.from_disk else 'served by the API'})"
+    )
     yield a
     a.api.client.close()
 

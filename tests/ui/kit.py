@@ -53,7 +53,10 @@ class Builder:
         return self.page.locator(f'.react-flow__node[data-id="{node_id}"]')
 
     def node_ids(self) -> list[str]:
-        return [str(i) for i in self.page.locator(".react-flow__node").evaluate_all("els => els.map(e => e.dataset.id)")]
+        return [
+            str(i)
+            for i in self.page.locator(".react-flow__node").evaluate_all("els => els.map(e => e.dataset.id)")
+        ]
 
     def drop(self, palette_type: str, x: float, y: float) -> str:
         """Drag a palette item onto the canvas at (x, y) in the canvas box; returns the new node's id."""
@@ -78,7 +81,8 @@ class Builder:
         into = self.node(target).locator(".react-flow__handle.target")
         a = handle.bounding_box()
         b = into.bounding_box()
-        assert a and b, f"no handle to connect {source} -> {target}"
+        assert a, f"no source handle on {source}"
+        assert b, f"no target handle on {target}"
         mouse = self.page.mouse
         mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
         mouse.down()
@@ -149,7 +153,11 @@ def branch_of(edge: dict[str, Any]) -> str | None:
 
 def outline_colour(locator: Locator) -> str:
     """The computed outline of a node face: what the simulation's highlight sets."""
-    return str(locator.locator(".node-face").evaluate("e => getComputedStyle(e).outlineColor + ' ' + getComputedStyle(e).outlineWidth"))
+    return str(
+        locator.locator(".node-face").evaluate(
+            "e => getComputedStyle(e).outlineColor + ' ' + getComputedStyle(e).outlineWidth"
+        )
+    )
 
 
 RGB = re.compile(r"rgb\((\d+), (\d+), (\d+)\)")

@@ -34,7 +34,10 @@ def test_build_the_onboarding_workflow_by_drag_and_drop(page: Page, app: App) ->
     nudge = b.drop("send_email", 520, 560)
     assert [welcome, wait, opened, done, nudge] == [n["id"] for n in EXAMPLE["nodes"]]
 
-    for node, template in ((welcome, "550e8400-e29b-41d4-a716-446655440001"), (nudge, "550e8400-e29b-41d4-a716-446655440002")):
+    for node, template in (
+        (welcome, "550e8400-e29b-41d4-a716-446655440001"),
+        (nudge, "550e8400-e29b-41d4-a716-446655440002"),
+    ):
         b.select(node)
         b.fill("Template id", template)
         b.fill("From name", "Acme Team")

@@ -1,6 +1,7 @@
 """Simulate steps through the path of the spec's scenario 3 (goal-based exit): the contact gets the first
 email, waits, buys, and the run leaves at its goal without the second email. Each step outlines its node on
-the canvas, draws the path taken and shows the effects so far and the virtual clock; the keyboard steps too."""
+the canvas, draws the path taken and shows the effects so far and the virtual clock; the keyboard steps
+too."""
 
 from __future__ import annotations
 
@@ -19,7 +20,12 @@ SCENARIO_3 = {
     "trigger": {"type": "event", "event": "contact.created"},
     "nodes": [
         {"id": "first", "type": "send_email", "position": {"x": 0, "y": 120}, "data": {"templateId": "t1"}},
-        {"id": "wait", "type": "delay", "position": {"x": 0, "y": 260}, "data": {"duration": 1, "unit": "hours"}},
+        {
+            "id": "wait",
+            "type": "delay",
+            "position": {"x": 0, "y": 260},
+            "data": {"duration": 1, "unit": "hours"},
+        },
         {"id": "second", "type": "send_email", "position": {"x": 0, "y": 400}, "data": {"templateId": "t2"}},
     ],
     "edges": [
@@ -60,7 +66,9 @@ def test_simulate_steps_through_scenario_3(page: Page, app: App) -> None:
     page.get_by_role("button", name="Simulate").click()
     panel = page.get_by_test_id("simulate-panel")
     expect(panel).to_be_visible()
-    panel.get_by_test_id("sim-contact").fill(json.dumps({"id": "c-ada", "email": "ada@example.com", "attributes": {}}))
+    panel.get_by_test_id("sim-contact").fill(
+        json.dumps({"id": "c-ada", "email": "ada@example.com", "attributes": {}})
+    )
     panel.get_by_label("Event 1 type").fill("contact.created")
     panel.get_by_test_id("sim-add-event").click()
     panel.get_by_label("Event 2 type").fill("contact.updated")
@@ -80,12 +88,23 @@ def test_simulate_steps_through_scenario_3(page: Page, app: App) -> None:
             panel.get_by_test_id("sim-forward").click()
         expect(counter).to_have_text(f"Step {i + 1} of 4")
         node = current.get_attribute("data-node-id")
-        seen.append((node, panel.get_by_test_id("sim-path").inner_text().split("\n"), panel.get_by_test_id("sim-clock").inner_text().split(" ")[0]))
+        seen.append(
+            (
+                node,
+                panel.get_by_test_id("sim-path").inner_text().split("\n"),
+                panel.get_by_test_id("sim-clock").inner_text().split(" ")[0],
+            )
+        )
         # The current node is outlined on the canvas; a node the run never reached is dimmed.
-        assert b.node(str(node)).locator(".node-face").evaluate("e => getComputedStyle(e).outlineColor") == CURRENT
+        assert (
+            b.node(str(node)).locator(".node-face").evaluate("e => getComputedStyle(e).outlineColor")
+            == CURRENT
+        )
         assert float(b.node("second").evaluate("e => getComputedStyle(e).opacity")) < 1
         if i == 1:
-            expect(panel.get_by_test_id("sim-effects").locator('[data-group="message"]')).to_contain_text("email: template t1")
+            expect(panel.get_by_test_id("sim-effects").locator('[data-group="message"]')).to_contain_text(
+                "email: template t1"
+            )
             shot(page, "simulate-first-email")
     assert seen == [
         ("trigger", ["trigger"], "+0s"),
