@@ -30,7 +30,8 @@ MISSING_PAGE: Final = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Builder not built</title></head>
 <body style="font-family: sans-serif; max-width: 40em; margin: 4em auto">
 <h1>The builder is not built</h1>
-<p>This API serves the visual builder from <code>{dist}</code>, which has no <code>index.html</code>.</p>
+<p>This API serves the visual builder from <code>WORKFLOWS_WEB_DIST</code> (default <code>web/dist</code>),
+which has no <code>index.html</code> here.</p>
 <p>Run <code>make install</code> (it runs <code>npm ci</code> and <code>npm run build</code> in
 <code>web/</code>), or point <code>WORKFLOWS_WEB_DIST</code> at a built copy, then reload.</p>
 <p>The API itself is at <a href="/api/v1/workflows">/api/v1/workflows</a> and its docs at
@@ -63,7 +64,7 @@ def serve(request: Request, dist: Path) -> Response:
     root = dist.resolve()
     index = root / "index.html"
     if not index.is_file():
-        return HTMLResponse(MISSING_PAGE.format(dist=dist), status_code=404)
+        return HTMLResponse(MISSING_PAGE, status_code=404)  # no server path in an anonymous answer
     path = request.url.path
     found = _inside(root, path)
     if found is not None:
