@@ -1,34 +1,48 @@
-import { useEffect, useState } from "react";
+import { useEffect } from "react";
+import { getToken, setUnauthorizedHandler } from "./api/client";
+import { LeaveDialog, matchRoute, navigate, useLocation } from "./app/router";
 import { Builder } from "./components/Builder";
-import { Placeholder } from "./components/Placeholder";
+import { SignIn } from "./components/SignIn";
+import { WorkflowEditor } from "./components/WorkflowEditor";
+import { WorkflowList } from "./components/WorkflowList";
 
 /**
- * The app's routes. Only the builder exists yet; the workflow list, sign-in, versions, simulate and
- * validation screens plug in here (each one a component named for what the user sees).
+ * The app's screens by path: `/sign-in`, `/workflows` (the list), `/workflows/new` (a new draft, blank or
+ * from a template), `/workflows/{id}` (the editor) and `/builder` (a scratch canvas kept only locally).
+ * Without a token every screen but the scratch canvas goes to sign-in, and comes back after.
  */
-export const ROUTES: { path: string; title: string; element: () => React.ReactElement }[] = [
-  { path: "/", title: "Builder", element: () => <Builder /> },
-  { path: "/workflows", title: "Workflows", element: () => <Placeholder title="Workflows" /> },
-  { path: "/sign-in", title: "Sign in", element: () => <Placeholder title="Sign in" /> },
-];
-
-function usePath(): string {
-  const [path, setPath] = useState(() => location.pathname);
-  useEffect(() => {
-    const onPop = () => setPath(location.pathname);
-    addEventListener("popstate", onPop);
-    return () => removeEventListener("popstate", onPop);
-  }, []);
-  return path;
-}
-
-export function navigate(path: string): void {
-  history.pushState(null, "", path);
-  dispatchEvent(new PopStateEvent("popstate"));
-}
-
 export function App() {
-  const path = usePath();
-  const route = ROUTES.find((r) => r.path === path) ?? ROUTES[0]!;
-  return route.element();
+  const where = useLocation();
+  const url = new URL(where, "http://app");
+  const route = matchRoute(url.pathname, url.search);
+
+  useEffect(() => {
+    // A 401 goes to sign-in; the editor's state stays in its store and its local draft.
+    setUnauthorizedHandler(() => {
+      if (location.pathname === "/sign-in") return;
+      navigate(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}&expired=1`, { force: true });
+    });
+  }, []);
+
+  const signedIn = !!getToken();
+  useEffect(() => {
+    if (!signedIn && route.name !== "sign-in" && route.name !== "scratch") {
+      navigate(`/sign-in?next=${encodeURIComponent(where)}`, { replace: true, force: true });
+    }
+  }, [signedIn, route.name, where]);
+
+  let screen: React.ReactElement | null;
+  if (route.name === "sign-in") screen = <SignIn next={route.query.get("next")} expired={route.query.has("expired")} />;
+  else if (route.name === "scratch") screen = <Builder />;
+  else if (!signedIn) screen = null;
+  else if (route.name === "editor") screen = <WorkflowEditor key={route.params.id} workflowId={route.params.id!} />;
+  else if (route.name === "new")
+    screen = <WorkflowEditor key={`new:${url.search}`} workflowId={null} template={route.query.get("template")} blank={route.query.has("blank")} />;
+  else screen = <WorkflowList />;
+  return (
+    <>
+      {screen}
+      <LeaveDialog />
+    </>
+  );
 }

@@ -4,12 +4,6 @@ import { createRoot } from "react-dom/client";
 import "@xyflow/react/dist/style.css";
 import "./styles.css";
 import { App } from "./App";
-import { loadDraft } from "./store/draft";
-import { editorStore } from "./store/editor";
-
-// The draft kept in this browser, if any, is what the builder opens.
-const draft = loadDraft();
-if (draft) editorStore.getState().load(draft);
 
 /** Server state goes through this one query cache. */
 const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });

@@ -26,6 +26,10 @@ let onUnauthorized: () => void = () => {};
 export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler;
 }
+/** Tell the app a request was refused for want of a valid token. */
+export function notifyUnauthorized(): void {
+  onUnauthorized();
+}
 
 const auth: Middleware = {
   onRequest({ request }) {

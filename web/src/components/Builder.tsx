@@ -1,14 +1,16 @@
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
-import { useCallback, useEffect, useState } from "react";
-import { keepDraft } from "../store/draft";
-import { editorStore, useEditor } from "../store/editor";
+import { useCallback, useState } from "react";
+import { Link } from "../app/router";
+import { SimulateButton } from "../simulate/SimulatePanel";
+import { BLANK, editorStore, useEditor } from "../store/editor";
+import { loadDraft, useAutosave } from "../store/draft";
 import { Canvas, useShortcuts } from "./Canvas";
 import { DefinitionDialog } from "./DefinitionDialog";
 import { NodeInspector } from "./NodeInspector";
 import { Palette, type PaletteItem } from "./Palette";
-import { SimulateButton } from "../simulate/SimulatePanel";
+import { SaveStatus } from "./SaveStatus";
 
-function Toolbar({ onTidy, onJson }: { onTidy: () => void; onJson: () => void }) {
+function Toolbar({ onTidy, onJson, children, status }: { onTidy: () => void; onJson: () => void; children?: React.ReactNode; status?: React.ReactNode }) {
   const name = useEditor((s) => (typeof s.meta.name === "string" ? s.meta.name : ""));
   const canUndo = useEditor((s) => s.past.length > 0);
   const canRedo = useEditor((s) => s.future.length > 0);
@@ -16,30 +18,51 @@ function Toolbar({ onTidy, onJson }: { onTidy: () => void; onJson: () => void })
   const { undo, redo } = editorStore.getState();
   return (
     <header className="toolbar">
-      <strong className="brand">Workflows</strong>
-      <span className="workflow-name">{name || "Untitled workflow"}</span>
+      <Link to="/workflows" className="brand" title="All workflows">
+        Workflows
+      </Link>
+      <span className="workflow-name" data-testid="workflow-name">
+        {name || "Untitled workflow"}
+      </span>
       <span className="hint">
         {count} node{count === 1 ? "" : "s"}
       </span>
+      {status}
       <span className="spacer" />
-      <button type="button" onClick={undo} disabled={!canUndo} title="Undo (Ctrl+Z)">
+      <button type="button" onClick={undo} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="undo">
         Undo
       </button>
-      <button type="button" onClick={redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
+      <button type="button" onClick={redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo">
         Redo
       </button>
-      <button type="button" onClick={onTidy} title="Lay the graph out (Shift+L)">
+      <button type="button" onClick={onTidy} title="Lay the graph out (Shift+L)" data-testid="tidy">
         Tidy up
       </button>
-      <button type="button" onClick={onJson} title="Read or paste the definition">
+      <button type="button" onClick={onJson} title="Read or paste the definition" data-testid="json">
         JSON
       </button>
       <SimulateButton />
+      {children}
     </header>
   );
 }
 
-function Editor() {
+export interface BuilderSlots {
+  /** Buttons at the end of the toolbar (Save, Activate…). */
+  actions?: React.ReactNode;
+  /** Beside the workflow's name (the save state). */
+  status?: React.ReactNode;
+  /** Under the canvas (the validation panel). */
+  dock?: React.ReactNode;
+  /** In place of the inspector (history, a version's fields). */
+  side?: React.ReactNode;
+  /** In place of the canvas (a version diff). */
+  overlay?: React.ReactNode;
+  /** Above everything under the toolbar (an error in place, a notice). */
+  banner?: React.ReactNode;
+}
+
+function Editor(slots: BuilderSlots) {
   const { screenToFlowPosition, fitView } = useReactFlow();
   const [json, setJson] = useState(false);
 
@@ -66,11 +89,17 @@ function Editor() {
   );
 
   return (
-    <div className="builder">
-      <Toolbar onTidy={tidy} onJson={() => setJson(true)} />
+    <div className={`builder${slots.banner ? " with-banner" : ""}`}>
+      <Toolbar onTidy={tidy} onJson={() => setJson(true)} status={slots.status}>
+        {slots.actions}
+      </Toolbar>
+      {slots.banner && <div className="banner-area">{slots.banner}</div>}
       <Palette onAdd={add} />
-      <Canvas onAdd={add} />
-      <NodeInspector />
+      <div className="centre">
+        {slots.overlay ?? <Canvas onAdd={add} />}
+        {slots.dock}
+      </div>
+      {slots.side ?? <NodeInspector />}
       {json && (
         <DefinitionDialog
           onClose={() => setJson(false)}
@@ -81,12 +110,22 @@ function Editor() {
   );
 }
 
-/** The visual builder: palette, canvas and inspector over one editor store. */
-export function Builder() {
-  useEffect(() => keepDraft(editorStore), []);
+/** The visual builder: palette, canvas and inspector over one editor store, with slots for the screen around it. */
+export function BuilderFrame(slots: BuilderSlots) {
   return (
     <ReactFlowProvider>
-      <Editor />
+      <Editor {...slots} />
     </ReactFlowProvider>
   );
+}
+
+/** A scratch canvas (`/builder`): no workflow on the server, the draft kept in this browser only. */
+export function Builder() {
+  const [ready] = useState(() => {
+    const draft = loadDraft("scratch");
+    editorStore.getState().load(draft?.definition ?? BLANK, { dirty: false });
+    return true;
+  });
+  const status = useAutosave(editorStore, "scratch", null, ready);
+  return <BuilderFrame status={<SaveStatus autosave={status} dirty={false} />} />;
 }

@@ -1,12 +1,14 @@
-import { Background, Controls, MiniMap, type NodeTypes, ReactFlow, useReactFlow } from "@xyflow/react";
+import { Background, Controls, type EdgeTypes, MiniMap, type NodeTypes, ReactFlow, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, type DragEvent } from "react";
 import type { FlowEdge, FlowNode } from "../graph/types";
 import { specOf } from "../nodes/registry";
 import { editorStore, useEditor } from "../store/editor";
+import { InsertableEdge } from "./InsertableEdge";
 import { StepNodeView, TriggerNodeView } from "./NodeFace";
 import { DRAG_TYPE, type PaletteItem } from "./Palette";
 
-const NODE_TYPES: NodeTypes = { step: StepNodeView, trigger: TriggerNodeView };
+export const NODE_TYPES: NodeTypes = { step: StepNodeView, trigger: TriggerNodeView };
+const EDGE_TYPES: EdgeTypes = { insertable: InsertableEdge };
 
 function typing(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -63,11 +65,12 @@ export function Canvas({ onAdd }: { onAdd: (item: PaletteItem, at?: { x: number;
   );
 
   return (
-    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
       <ReactFlow<FlowNode, FlowEdge>
         nodes={nodes}
         edges={edges}
         nodeTypes={NODE_TYPES}
+        edgeTypes={EDGE_TYPES}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
@@ -75,7 +78,7 @@ export function Canvas({ onAdd }: { onAdd: (item: PaletteItem, at?: { x: number;
         fitView
         fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
         minZoom={0.1}
-        defaultEdgeOptions={{ type: "smoothstep" }}
+        defaultEdgeOptions={{ type: "insertable" }}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={16} />

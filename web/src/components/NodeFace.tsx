@@ -3,6 +3,8 @@ import { useEffect } from "react";
 import type { StepNode, TriggerNode } from "../graph/types";
 import { NODE_WIDTH } from "../graph/types";
 import { specOf, triggerLabel } from "../nodes/registry";
+import { worst } from "../validation/problems";
+import { useDiff, useProblems } from "./context";
 import { Icon } from "./Icon";
 
 const BRANCH_WIDTH = 76;
@@ -23,13 +25,31 @@ function Face(props: {
   // Handles are keyed by branch id; when the set changes, React Flow measures them again.
   useEffect(() => updateInternals(props.id), [handleKey, props.id, updateInternals]);
   const width = Math.max(NODE_WIDTH, (branches?.length ?? 0) * BRANCH_WIDTH);
+  const problems = useProblems().byNode.get(props.id);
+  const severity = worst(problems);
+  const change = useDiff()?.get(props.id);
+  const classes = ["node-face", props.selected && "selected", severity && `has-${severity}`, change && `diff-${change}`].filter(Boolean).join(" ");
   return (
     <div
-      className={`node-face${props.selected ? " selected" : ""}`}
+      className={classes}
       style={{ width, ["--node-colour" as string]: spec.colour }}
       data-kind={props.kind}
+      data-testid={`node-${props.id}`}
+      data-problem={severity ?? undefined}
+      data-diff={change ?? undefined}
     >
-      {props.target && <Handle type="target" position={Position.Top} className="handle" />}
+      {severity && (
+        <span
+          className={`problem-badge ${severity}`}
+          data-testid={`problem-badge-${props.id}`}
+          title={problems!.map((p) => p.message).join("\n")}
+          aria-label={`${problems!.length} problem${problems!.length === 1 ? "" : "s"}: ${problems!.map((p) => p.message).join("; ")}`}
+        >
+          {problems!.length}
+        </span>
+      )}
+      {change && change !== "same" && <span className={`diff-tag ${change}`}>{change}</span>}
+      {props.target && <Handle type="target" position={Position.Top} className="handle" data-testid={`handle-${props.id}-in`} />}
       <div className="node-head">
         <span className="node-icon">
           <Icon path={spec.icon} />
@@ -40,7 +60,7 @@ function Face(props: {
       <div className="node-summary" title={props.summary}>
         {props.summary}
       </div>
-      {branches === null && <Handle type="source" position={Position.Bottom} className="handle" />}
+      {branches === null && <Handle type="source" position={Position.Bottom} className="handle" data-testid={`handle-${props.id}-out`} />}
       {branches && branches.length > 0 && (
         <div className="node-branches">
           {branches.map((b, i) => (
@@ -53,6 +73,7 @@ function Face(props: {
                 className="handle branch-handle"
                 style={{ left: `${((i + 0.5) / branches.length) * 100}%` }}
                 title={`${b.label} branch`}
+                data-testid={`handle-${props.id}-${b.id}`}
               />
             </div>
           ))}

@@ -6,7 +6,10 @@ import { useEditor } from "../store/editor";
 import { ConditionsField } from "./fields/ConditionsField";
 import { JsonField } from "./fields/JsonField";
 import { CasesField, MapField, VariantsField } from "./fields/ListFields";
+import { CronField } from "./fields/CronField";
+import { EventTypeField } from "./fields/EventTypeField";
 import { WaitTargetField } from "./fields/WaitTargetField";
+import { WebhookPanel } from "./WebhookPanel";
 import { Icon } from "./Icon";
 import { WorkflowSettings } from "./WorkflowSettings";
 
@@ -91,9 +94,15 @@ function Field({ spec, config, onChange }: { spec: FieldSpec; config: JsonObject
     case "offset":
       control = <JsonField label={spec.label} value={value} onChange={set} />;
       break;
+    case "eventType":
+      control = <EventTypeField label={spec.label} value={text} onChange={(v) => set(v)} testid="trigger-event" />;
+      break;
+    case "cron":
+      control = <CronField label={spec.label} value={text} zone={typeof config.timezone === "string" ? config.timezone : ""} onChange={(v) => set(v)} />;
+      break;
   }
   return (
-    <div className="field">
+    <div className="field" data-testid={`field-${key || spec.kind}`}>
       <span>
         {spec.label}
         {required && <em className="required"> required</em>}
@@ -146,7 +155,7 @@ export function NodeInspector() {
         {triggerFields(trigger.type).map((f, i) => (
           <Field key={`${trigger.type}-${i}`} spec={f} config={config} onChange={(c) => updateTrigger(c as unknown as Trigger)} />
         ))}
-        {trigger.type === "webhook" && <p className="hint">The webhook URL and its token are shown once the workflow is saved.</p>}
+        {trigger.type === "webhook" && <WebhookPanel />}
       </aside>
     );
   }

@@ -1,7 +1,8 @@
 import type { JsonObject } from "../definition/types";
 import { useEditor } from "../store/editor";
+import { GoalsEditor } from "./GoalsEditor";
 
-/** Name, description and settings (re-entry, time zone). Goals get their editor later. */
+/** Name, description, settings (re-entry, time zone) and goals. */
 export function WorkflowSettings() {
   const meta = useEditor((s) => s.meta);
   const updateMeta = useEditor((s) => s.updateMeta);
@@ -10,7 +11,7 @@ export function WorkflowSettings() {
     const { [key]: _old, ...rest } = settings;
     updateMeta({ settings: value === "" ? rest : { ...rest, [key]: value } });
   };
-  const goals = Array.isArray(meta.goals) ? meta.goals.length : 0;
+  const goals = (Array.isArray(meta.goals) ? meta.goals : []) as JsonObject[];
   return (
     <>
       <header className="inspector-head">
@@ -21,7 +22,7 @@ export function WorkflowSettings() {
       </header>
       <label className="field">
         <span>Name</span>
-        <input value={typeof meta.name === "string" ? meta.name : ""} onChange={(e) => updateMeta({ name: e.target.value })} />
+        <input data-testid="workflow-name-input" value={typeof meta.name === "string" ? meta.name : ""} onChange={(e) => updateMeta({ name: e.target.value })} />
       </label>
       <label className="field">
         <span>Description</span>
@@ -39,9 +40,7 @@ export function WorkflowSettings() {
         <span>Time zone</span>
         <input placeholder="UTC" value={typeof settings.timezone === "string" ? settings.timezone : ""} onChange={(e) => setSetting("timezone", e.target.value)} />
       </label>
-      <p className="hint">
-        {goals} goal{goals === 1 ? "" : "s"} (edit them in the definition JSON for now).
-      </p>
+      <GoalsEditor goals={goals} onChange={(g) => updateMeta({ goals: g })} />
     </>
   );
 }

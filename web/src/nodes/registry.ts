@@ -34,6 +34,10 @@ export type FieldSpec =
   | { kind: "cases"; key: string; label: string }
   | { kind: "variants"; key: string; label: string }
   | { kind: "offset"; key: string; label: string }
+  /** An event type: offered from the API's event types, free text otherwise. */
+  | { kind: "eventType"; key: string; label: string; required?: boolean }
+  /** A cron expression, read aloud with its next fire times in the trigger's zone. */
+  | { kind: "cron"; key: string; label: string; required?: boolean }
   | { kind: "waitTarget" };
 
 export interface NodeTypeSpec {
@@ -232,7 +236,7 @@ export function triggerFields(type: string): FieldSpec[] {
     case "event":
       return [
         typeField,
-        { kind: "text", key: "event", label: "Event type", placeholder: "contact.created", required: true },
+        { kind: "eventType", key: "event", label: "Event type", required: true },
         { kind: "conditions", key: "conditions", label: "Only when" },
       ];
     case "segment_entry":
@@ -245,7 +249,7 @@ export function triggerFields(type: string): FieldSpec[] {
     case "schedule":
       return [
         typeField,
-        { kind: "text", key: "cron", label: "Cron", placeholder: "0 9 * * 1", required: true },
+        { kind: "cron", key: "cron", label: "Cron", required: true },
         { kind: "text", key: "timezone", label: "Time zone", placeholder: "UTC" },
         { kind: "text", key: "segmentId", label: "Audience segment id", required: true },
         { kind: "conditions", key: "conditions", label: "Only when" },

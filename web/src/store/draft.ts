@@ -1,37 +1,73 @@
-/** The local draft: the definition being edited, kept in the browser so a reload loses nothing. */
+/**
+ * Local drafts: the definition being edited, kept in this browser per workflow (or "new" / "scratch") so a
+ * reload, a failed request or an expired session loses nothing. A draft is dropped once it is saved as a
+ * version.
+ */
 
+import { useEffect, useState } from "react";
 import type { WorkflowDefinition } from "../definition/types";
 import type { EditorStore } from "./editor";
 
-const KEY = "workflows.draft";
-const DEBOUNCE_MS = 400;
+const PREFIX = "workflows.draft.";
+export const DRAFT_DEBOUNCE_MS = 400;
 
-export function loadDraft(): WorkflowDefinition | null {
+export interface Draft {
+  definition: WorkflowDefinition;
+  /** The saved version the draft started from (null: never saved). */
+  baseVersion: number | null;
+  savedAt: string;
+}
+
+export function loadDraft(key: string): Draft | null {
   try {
-    const raw = localStorage.getItem(KEY);
-    const parsed = raw ? (JSON.parse(raw) as WorkflowDefinition) : null;
-    return parsed && typeof parsed === "object" && parsed.trigger ? parsed : null;
+    const raw = localStorage.getItem(PREFIX + key);
+    const parsed = raw ? (JSON.parse(raw) as Draft) : null;
+    return parsed && typeof parsed === "object" && parsed.definition?.trigger ? parsed : null;
   } catch {
     return null;
   }
 }
 
-/** Save the store's definition shortly after each change; returns the unsubscribe function. */
-export function keepDraft(store: EditorStore): () => void {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const unsubscribe = store.subscribe((s, prev) => {
-    if (s.revision === prev.revision) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      try {
-        localStorage.setItem(KEY, JSON.stringify(store.getState().toDefinition()));
-      } catch {
-        // Storage full or denied: the editor keeps working; the draft is just not kept.
-      }
-    }, DEBOUNCE_MS);
-  });
-  return () => {
-    clearTimeout(timer);
-    unsubscribe();
-  };
+export function storeDraft(key: string, draft: Draft): void {
+  localStorage.setItem(PREFIX + key, JSON.stringify(draft));
+}
+
+export function dropDraft(key: string): void {
+  try {
+    localStorage.removeItem(PREFIX + key);
+  } catch {
+    // nothing kept, nothing to drop
+  }
+}
+
+export type AutosaveState = { state: "idle" } | { state: "saving" } | { state: "saved"; at: Date } | { state: "error"; message: string };
+
+/**
+ * Keep the store's definition as the local draft under `key`, shortly after each change, and say how that
+ * went (Saving / Saved / Error). `enabled` false while the editor has nothing of its own yet.
+ */
+export function useAutosave(store: EditorStore, key: string, baseVersion: number | null, enabled: boolean): AutosaveState {
+  const [status, setStatus] = useState<AutosaveState>({ state: "idle" });
+  useEffect(() => {
+    if (!enabled) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const unsubscribe = store.subscribe((s, prev) => {
+      if (s.revision === prev.revision || !s.dirty) return;
+      clearTimeout(timer);
+      setStatus({ state: "saving" });
+      timer = setTimeout(() => {
+        try {
+          storeDraft(key, { definition: store.getState().toDefinition(), baseVersion, savedAt: new Date().toISOString() });
+          setStatus({ state: "saved", at: new Date() });
+        } catch (e) {
+          setStatus({ state: "error", message: e instanceof Error ? e.message : "the browser refused to keep the draft" });
+        }
+      }, DRAFT_DEBOUNCE_MS);
+    });
+    return () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
+  }, [store, key, baseVersion, enabled]);
+  return status;
 }

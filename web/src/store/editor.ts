@@ -36,8 +36,14 @@ export interface EditorState {
   lastEdit: { key: string; at: number } | null;
   /** Bumped on every graph change: a cheap "dirty" signal for autosave and validation. */
   revision: number;
+  /** Changed since it was loaded or last saved as a version. */
+  dirty: boolean;
 
-  load: (definition: WorkflowDefinition) => void;
+  /** Open a definition (`dirty`: it is an unsaved draft, not a saved version). */
+  load: (definition: WorkflowDefinition, opts?: { dirty?: boolean }) => void;
+  markSaved: () => void;
+  /** Put a new node of `kind` on an edge: source -> new node -> target. */
+  insertOnEdge: (edgeId: string, kind: string) => string | null;
   toDefinition: () => WorkflowDefinition;
   onNodesChange: (changes: NodeChange<FlowNode>[]) => void;
   onEdgesChange: (changes: EdgeChange<FlowEdge>[]) => void;
@@ -98,7 +104,7 @@ export function createEditorStore(initial: WorkflowDefinition = BLANK) {
         lastEdit: key ? { key, at: now } : null,
       });
     };
-    const changed = (patch: Partial<EditorState>) => set((s) => ({ ...patch, revision: s.revision + 1 }));
+    const changed = (patch: Partial<EditorState>) => set((s) => ({ ...patch, revision: s.revision + 1, dirty: true }));
 
     return {
       nodes: graph.nodes,
@@ -110,10 +116,54 @@ export function createEditorStore(initial: WorkflowDefinition = BLANK) {
       dragStart: null,
       lastEdit: null,
       revision: 0,
+      dirty: false,
 
-      load: (definition) => {
+      load: (definition, opts) => {
         const g = definitionToGraph(definition);
-        set((s) => ({ ...g, past: [], future: [], dragStart: null, lastEdit: null, revision: s.revision + 1 }));
+        set((s) => ({ ...g, past: [], future: [], dragStart: null, lastEdit: null, revision: s.revision + 1, dirty: !!opts?.dirty }));
+      },
+
+      markSaved: () => set({ dirty: false }),
+
+      insertOnEdge: (edgeId, kind) => {
+        const s = get();
+        const edge = s.edges.find((e) => e.id === edgeId);
+        if (!edge) return null;
+        const from = s.nodes.find((n) => n.id === edge.source);
+        const to = s.nodes.find((n) => n.id === edge.target);
+        if (!from || !to) return null;
+        const id = nextNodeId(s.nodes);
+        const spec = specOf(kind);
+        const config = spec.defaults();
+        const branches = spec.branches(config);
+        record();
+        const node: StepNode = {
+          id,
+          type: "step",
+          position: { x: (from.position.x + to.position.x) / 2, y: (from.position.y + to.position.y) / 2 },
+          selected: true,
+          data: { kind, config, extra: {}, hadData: true },
+        };
+        // The new node takes the edge's place; a branching one continues from its first branch, an end stops.
+        const out: FlowEdge[] =
+          branches && branches.length === 0
+            ? []
+            : [{ id: freshId("edge"), source: id, target: edge.target, sourceHandle: branches?.[0]?.id ?? null, data: { extra: {}, hadId: true } }];
+        const edges = s.edges.flatMap((e) => (e.id === edgeId ? [{ ...e, target: id, selected: false }, ...out] : [e]));
+        // Push what follows down to make room.
+        const below = new Set<string>();
+        const walk = (nid: string) => {
+          if (below.has(nid)) return;
+          below.add(nid);
+          for (const e of s.edges) if (e.source === nid) walk(e.target);
+        };
+        walk(edge.target);
+        const nodes = s.nodes.map((n) =>
+          below.has(n.id) ? { ...n, selected: false, position: { x: n.position.x, y: n.position.y + 120 } } : { ...n, selected: false },
+        );
+        node.position = { x: to.position.x, y: to.position.y };
+        changed({ nodes: [...nodes, node], edges });
+        return id;
       },
 
       toDefinition: () => {
