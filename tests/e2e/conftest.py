@@ -19,8 +19,8 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import SecretStr
 
 from api.auth import mint_token
-from api.db.migrate import upgrade
 from tests.e2e.stack import Stack
+from tests.migrations import migrate_disposable
 from workflows.settings import Settings
 from workflows.subjects import event_type_of
 from workflows.wire import envelope
@@ -43,7 +43,7 @@ def e2e_settings(services: Settings) -> Settings:
 
     asyncio.run(_create())
     settings = services.model_copy(update={"database_url": SecretStr(f"{base}/{E2E_DB}")})
-    upgrade(settings)
+    migrate_disposable(settings)
     return settings
 
 

@@ -59,9 +59,9 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_migrations_create_the_spec_tables(services: Settings) -> None:
-    from api.db.migrate import upgrade
+    from tests.migrations import migrate_disposable
 
-    upgrade(services)
+    migrate_disposable(services)
 
     async def tables() -> set[str]:
         engine = create_async_engine(services.database_url.get_secret_value())

@@ -28,15 +28,15 @@ USER = "7b0c5a52-9a7e-4c8e-8f35-1f2a3b4c5d6e"
 
 @pytest.fixture(scope="session")
 def migrated(services: Settings) -> Settings:
-    from api.db.migrate import upgrade
+    from tests.migrations import migrate_disposable
 
-    upgrade(services)
+    migrate_disposable(services)
     return services
 
 
 @pytest.fixture
 def api_settings(migrated: Settings) -> Settings:
-    """Unique topic names: other engineers share this Kafka."""
+    """Unique topic names: other test runs share this Kafka."""
     prefix = f"t{uuid.uuid4().hex[:12]}"
     return migrated.model_copy(
         update={
