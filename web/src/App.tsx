@@ -19,7 +19,8 @@ export function App() {
   useEffect(() => {
     // A 401 goes to sign-in; the editor's state stays in its store and its local draft.
     setUnauthorizedHandler(() => {
-      if (location.pathname === "/sign-in") return;
+      // The scratch canvas works signed out: what it asks (event types) is optional there.
+      if (location.pathname === "/sign-in" || location.pathname === "/builder") return;
       navigate(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}&expired=1`, { force: true });
     });
   }, []);
@@ -37,7 +38,7 @@ export function App() {
   else if (!signedIn) screen = null;
   else if (route.name === "editor") screen = <WorkflowEditor key={route.params.id} workflowId={route.params.id!} />;
   else if (route.name === "new")
-    screen = <WorkflowEditor key={`new:${url.search}`} workflowId={null} template={route.query.get("template")} blank={route.query.has("blank")} />;
+    screen = <WorkflowEditor key="new" workflowId={null} template={route.query.get("template")} blank={route.query.has("blank")} />;
   else screen = <WorkflowList />;
   return (
     <>

@@ -158,6 +158,7 @@ export function useEventTypes() {
   return useQuery({
     queryKey: keys.eventTypes,
     staleTime: 60_000,
+    enabled: !!getToken(),
     queryFn: async () => unwrap(await api.GET("/api/v1/event-types")),
   });
 }

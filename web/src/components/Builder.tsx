@@ -1,5 +1,5 @@
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { Link } from "../app/router";
 import { SimulateButton } from "../simulate/SimulatePanel";
 import { BLANK, editorStore, useEditor } from "../store/editor";
@@ -71,6 +71,13 @@ function Editor(slots: BuilderSlots) {
     requestAnimationFrame(() => void fitView({ padding: 0.2, maxZoom: 1, duration: 200 }));
   }, [fitView]);
   useShortcuts(tidy);
+
+  // Each opened definition is fitted into view once its nodes are drawn and measured.
+  const loaded = useEditor((s) => s.loaded);
+  useEffect(() => {
+    const t = setTimeout(() => void fitView({ padding: 0.2, maxZoom: 1 }), 60);
+    return () => clearTimeout(t);
+  }, [loaded, fitView]);
 
   const add = useCallback(
     (item: PaletteItem, at?: { x: number; y: number }) => {

@@ -16,7 +16,7 @@ export function SaveStatus({ autosave, dirty, saving, error }: { autosave: Autos
   return (
     <span className={`save-status ${state}`} role="status" aria-live="polite" data-testid="save-status" data-state={state} title={title}>
       {text}
-      {autosave.state === "saved" && dirty && !saving && !error && <span className="hint"> · draft, not published</span>}
+      {autosave.state === "saved" && dirty && !saving && !error && <span className="hint"> · in this browser, not a version yet</span>}
     </span>
   );
 }

@@ -38,6 +38,8 @@ export interface EditorState {
   revision: number;
   /** Changed since it was loaded or last saved as a version. */
   dirty: boolean;
+  /** Bumped each time a definition is opened (the canvas fits it into view). */
+  loaded: number;
 
   /** Open a definition (`dirty`: it is an unsaved draft, not a saved version). */
   load: (definition: WorkflowDefinition, opts?: { dirty?: boolean }) => void;
@@ -117,10 +119,11 @@ export function createEditorStore(initial: WorkflowDefinition = BLANK) {
       lastEdit: null,
       revision: 0,
       dirty: false,
+      loaded: 0,
 
       load: (definition, opts) => {
         const g = definitionToGraph(definition);
-        set((s) => ({ ...g, past: [], future: [], dragStart: null, lastEdit: null, revision: s.revision + 1, dirty: !!opts?.dirty }));
+        set((s) => ({ ...g, past: [], future: [], dragStart: null, lastEdit: null, revision: s.revision + 1, dirty: !!opts?.dirty, loaded: s.loaded + 1 }));
       },
 
       markSaved: () => set({ dirty: false }),
