@@ -12,7 +12,6 @@ from streams.engine.errors import DefinitionError
 from streams.engine.graph import GRAPH_COMPLETENESS_CODES
 from streams.engine.limits import DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT
 from streams.engine.model import (
-    BRANCHING_TYPES,
     START,
     Plan,
     PlanGoal,
@@ -20,7 +19,7 @@ from streams.engine.model import (
     WorkflowDefinition,
     branch_of,
 )
-from streams.engine.nodes import HANDLERS
+from streams.engine.nodes import BRANCHING_TYPES, HANDLERS
 from streams.engine.redact import redact_data
 from streams.engine.validation import Problem, validate
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
 
-from streams.engine.model import BRANCHING_TYPES, START, branch_of
-from streams.engine.rules import Collector, switch_case_key, switch_keys
+from streams.engine.model import START, branch_of
+from streams.engine.nodes import HANDLERS, Branch
+from streams.engine.rules import Collector
 
 __all__ = ["GRAPH_COMPLETENESS_CODES", "NodeInfo", "check_edges"]
 
@@ -87,40 +88,30 @@ def check_edges(edges: Any, nodes: NodeInfo, out: Collector) -> None:
     _check_graph(outgoing, nodes, out)
 
 
-def _allowed_branches(kind: str, data: Any) -> set[str] | None:
-    """Branch labels a node's edges may carry; None for nodes whose edges carry none."""
-    if not isinstance(data, dict):
-        data = {}
-    if kind == "condition":
-        return {"true", "false"}
-    if kind == "switch":
-        return {*switch_keys(data), "default"}
-    if kind == "split":
-        return {variant_id for _, variant_id in _variants(data)}
-    return None
-
-
-def _variants(data: dict[str, Any]) -> list[tuple[int, str]]:
-    variants = data.get("variants")
-    if not isinstance(variants, list):
-        return []
-    return [(i, str(v.get("id"))) for i, v in enumerate(variants) if isinstance(v, dict)]
+def _branches(kind: str, data: Any) -> list[Branch] | None:
+    """A node's named branches (its handler's ``branches``); None for nodes with one plain edge."""
+    handler = HANDLERS.get(kind)
+    if handler is None or handler.branches is None:
+        return None
+    return handler.branches(data if isinstance(data, dict) else {})
 
 
 def _check_outgoing(outgoing: Outgoing, nodes: NodeInfo, out: Collector) -> None:
     for source, targets in outgoing.items():
         kind = nodes.types.get(source, "")
-        if kind == "end":
+        handler = HANDLERS.get(kind)
+        if handler is not None and handler.terminal:
             for edge in targets:
                 out.add(
                     f"$.edges[{edge.position}]",
                     "end_has_edges",
-                    f"end node {source!r} ends the run: it cannot have outgoing edges",
+                    f"{kind} node {source!r} ends the run: it cannot have outgoing edges",
                     node_id=source,
                     edge_id=edge.edge_id,
                 )
             continue
-        if kind not in BRANCHING_TYPES:
+        branches = _branches(kind, nodes.data.get(source))
+        if branches is None:
             if len(targets) > 1:
                 extra = targets[1]
                 out.add(
@@ -131,11 +122,11 @@ def _check_outgoing(outgoing: Outgoing, nodes: NodeInfo, out: Collector) -> None
                     edge_id=extra.edge_id,
                 )
             continue
-        allowed = _allowed_branches(kind, nodes.data.get(source))
+        allowed = {b.key for b in branches}
         seen: set[str] = set()
         for edge in targets:
             branch, path = edge.branch, f"$.edges[{edge.position}].{edge.branch_key}"
-            if branch is None or allowed is None or branch not in allowed:
+            if branch is None or branch not in allowed:
                 message = f"{kind} {source!r} has no branch {branch!r}"
             elif branch in seen:
                 message = f"branch {branch!r} of {source!r} is used twice"
@@ -148,37 +139,15 @@ def _check_outgoing(outgoing: Outgoing, nodes: NodeInfo, out: Collector) -> None
 def _check_branches_connected(outgoing: Outgoing, nodes: NodeInfo, out: Collector) -> None:
     """Every branch of every branching node has an edge (checked for nodes with no edges at all, too)."""
     for node_id, kind in nodes.types.items():
-        if kind not in BRANCHING_TYPES:
+        branches = _branches(kind, nodes.data.get(node_id))
+        if not branches:
             continue
         connected = {edge.branch for edge in outgoing.get(node_id, ())}
-        data = nodes.data.get(node_id)
-        data = data if isinstance(data, dict) else {}
         at = f"$.nodes[{nodes.index[node_id]}]"
         with out.about(node_id=node_id):
-            if kind == "condition":
-                for branch in ("true", "false"):
-                    if branch not in connected:
-                        out.add(at, "missing_branch", f"condition {node_id!r} has no {branch!r} edge")
-            elif kind == "switch":
-                cases = data.get("cases")
-                for i, case in enumerate(cases if isinstance(cases, list) else []):
-                    key = switch_case_key(case) if isinstance(case, dict) else None
-                    if key is not None and key not in connected:
-                        out.add(
-                            f"{at}.data.cases[{i}]",
-                            "missing_branch",
-                            f"case {key!r} of switch {node_id!r} has no edge",
-                        )
-                if "default" not in connected:
-                    out.add(at, "missing_default_branch", f"switch {node_id!r} has no 'default' edge")
-            else:
-                for i, variant_id in _variants(data):
-                    if variant_id not in connected:
-                        out.add(
-                            f"{at}.data.variants[{i}]",
-                            "missing_branch",
-                            f"variant {variant_id!r} of split {node_id!r} has no edge",
-                        )
+            for branch in branches:
+                if branch.key not in connected:
+                    out.add(at + branch.at, branch.code, branch.describe.replace("{node}", repr(node_id)))
 
 
 def _check_graph(outgoing: Outgoing, nodes: NodeInfo, out: Collector) -> None:

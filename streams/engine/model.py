@@ -16,8 +16,6 @@ from streams.engine.conditions import Getter, Predicate
 from streams.engine.limits import DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT
 
 __all__ = [
-    "BRANCHING_TYPES",
-    "NODE_TYPES",
     "TRIGGER_TYPES",
     "Edge",
     "Goal",
@@ -33,31 +31,6 @@ __all__ = [
 ]
 
 TRIGGER_TYPES: Final = frozenset({"event", "segment_entry", "segment_exit", "schedule", "webhook", "manual"})
-MESSAGE_CHANNELS: Final = {
-    "send_email": "email",
-    "send_sms": "sms",
-    "send_whatsapp": "whatsapp",
-    "send_push": "push",
-}
-NODE_TYPES: Final = frozenset(
-    {
-        *MESSAGE_CHANNELS,
-        "update_contact",
-        "add_tag",
-        "remove_tag",
-        "add_to_segment",
-        "remove_from_segment",
-        "webhook",
-        "slack",
-        "delay",
-        "wait_until",
-        "condition",
-        "switch",
-        "split",
-        "end",
-    }
-)
-BRANCHING_TYPES: Final = frozenset({"condition", "switch", "split"})
 START: Final = "trigger"
 
 

@@ -1,5 +1,7 @@
-"""Per-node and per-condition validation rules, shared by ``validation``: every check appends a Problem
-with a JSON path, a stable code and a message, and none of them raises on any JSON input."""
+"""The vocabulary of validation: Problem, Collector, and the checks node handlers and ``validation`` share
+(conditions, required strings, durations). Every check appends a Problem with a JSON path, a stable code and
+a message, and none of them raises on any JSON input. Per-node-type rules live with their handler
+(``NodeHandler.check`` in ``streams.engine.nodes``)."""
 
 from __future__ import annotations
 
@@ -9,15 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeGuard
 
 from streams.engine.conditions import OPERATORS
-from streams.engine.limits import (
-    MAX_ACTION_TIMEOUT_MS,
-    MAX_CONDITION_DEPTH,
-    MAX_CONDITIONS,
-    MAX_DELAY_SECONDS,
-    MAX_TIMEOUT_MS,
-)
-from streams.engine.model import MESSAGE_CHANNELS
-from streams.engine.timeutil import UNIT_SECONDS, duration_ms, parse_instant, parse_time_of_day
+from streams.engine.limits import MAX_CONDITION_DEPTH, MAX_CONDITIONS, MAX_DELAY_SECONDS
+from streams.engine.timeutil import duration_ms, parse_instant
 
 __all__ = [
     "MAX_CONDITIONS",
@@ -27,10 +22,12 @@ __all__ = [
     "Severity",
     "check_condition",
     "check_conditions_capped",
-    "check_node_data",
+    "check_duration",
+    "is_number",
+    "nonempty_str",
+    "require",
 ]
 
-_METHODS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 _NO_VALUE_OPERATORS: Final = frozenset({"exists", "not_exists"})
 
 Severity = Literal["error", "warning"]
@@ -160,122 +157,26 @@ def _check_leaf(spec: dict[str, Any], path: str, out: Collector) -> None:
         out.add(f"{path}.value", "invalid_value", f"{operator} needs an ISO-8601 time, epoch ms or 'now'")
 
 
-def _require(data: dict[str, Any], key: str, path: str, out: Collector, what: str) -> None:
+def require(data: dict[str, Any], key: str, path: str, out: Collector, what: str) -> None:
+    """``data[key]`` must be a non-empty string."""
     if not nonempty_str(data.get(key)):
         out.add(f"{path}.{key}", "missing_required", f"{what} needs {key}")
 
 
-def check_node_data(kind: str, data: dict[str, Any], path: str, out: Collector) -> None:
-    if kind in MESSAGE_CHANNELS:
-        _require(data, "templateId", path, out, kind)
-    elif kind in ("add_tag", "remove_tag"):
-        _require(data, "tag", path, out, kind)
-    elif kind in ("add_to_segment", "remove_from_segment"):
-        _require(data, "segmentId", path, out, kind)
-    elif kind == "update_contact":
-        maps = [data.get(k) for k in ("attributes", "updates")]
-        if not any(isinstance(m, dict) and m for m in maps):
-            out.add(
-                f"{path}.attributes", "missing_required", "update_contact needs a non-empty attributes map"
-            )
-    elif kind == "webhook":
-        url = data.get("url")
-        _require(data, "url", path, out, kind)
-        if isinstance(url, str) and url and not url.startswith(("http://", "https://", "{{")):
-            out.add(f"{path}.url", "invalid_value", "webhook url must be http(s)")
-        if str(data.get("method", "POST")).upper() not in _METHODS:
-            out.add(f"{path}.method", "invalid_value", f"method must be one of {sorted(_METHODS)}")
-        _check_timeouts(data, path, out)
-    elif kind == "slack":
-        if not nonempty_str(data.get("webhookUrl")) and not (
-            nonempty_str(data.get("channel")) and nonempty_str(data.get("message", data.get("text")))
-        ):
-            out.add(path, "missing_required", "slack needs webhookUrl, or channel and message")
-        _check_timeouts(data, path, out)
-    elif kind == "delay":
-        _check_delay(data, path, out)
-    elif kind == "wait_until":
-        if "until" in data:
-            if parse_instant(data["until"]) is None:
-                out.add(f"{path}.until", "invalid_value", "until must be an ISO-8601 time or epoch ms")
-        elif not nonempty_str(data.get("attribute")):
-            out.add(f"{path}.until", "missing_required", "wait_until needs until or attribute")
-        if data.get("offset") is not None and duration_ms(data["offset"]) is None:
-            out.add(
-                f"{path}.offset", "invalid_value", 'offset must be {"amount": n, "unit": "days"} or seconds'
-            )
-    elif kind == "condition":
-        conditions = data.get("conditions")
-        if conditions is None or conditions == [] or conditions == {}:
-            out.add(f"{path}.conditions", "missing_required", "a condition node needs conditions")
-        else:
-            check_conditions_capped(conditions, f"{path}.conditions", out, cap=MAX_CONDITIONS)
-    elif kind == "switch":
-        _require(data, "field", path, out, kind)
-        cases = data.get("cases")
-        if not isinstance(cases, list) or not cases:
-            out.add(f"{path}.cases", "missing_required", "switch needs a non-empty list of cases")
-        else:
-            for i, case in enumerate(cases):
-                if not isinstance(case, dict) or "value" not in case:
-                    out.add(f"{path}.cases[{i}]", "missing_required", "a switch case needs a value")
-    elif kind == "split":
-        _check_split(data, path, out)
-
-
-def _check_timeouts(data: dict[str, Any], path: str, out: Collector) -> None:
-    # Upper bounds: one attempt holds an executor slot, all attempts hold the run (and a timer).
-    for key, most in (("timeoutMs", MAX_TIMEOUT_MS), ("actionTimeoutMs", MAX_ACTION_TIMEOUT_MS)):
-        value = data.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            out.add(f"{path}.{key}", "invalid_value", f"{key} must be a positive integer")
-        elif value > most:
-            out.add(f"{path}.{key}", "timeout_out_of_range", f"{key} must be at most {most} ms")
-
-
-def _check_delay(data: dict[str, Any], path: str, out: Collector) -> None:
-    duration, unit = data.get("duration"), data.get("unit")
-    if not is_number(duration):
-        out.add(f"{path}.duration", "missing_required", "delay needs a numeric duration")
-    if unit not in UNIT_SECONDS:
-        out.add(f"{path}.unit", "missing_required", "delay needs unit seconds|minutes|hours|days|weeks")
-    if is_number(duration) and unit in UNIT_SECONDS:
-        seconds = duration * UNIT_SECONDS[unit]
-        if seconds < 0 or seconds > MAX_DELAY_SECONDS:
-            out.add(f"{path}.duration", "delay_out_of_range", "a delay must be between 0 and 365 days")
-    if data.get("timeOfDay") is not None and parse_time_of_day(data["timeOfDay"]) is None:
-        out.add(f"{path}.timeOfDay", "invalid_value", 'timeOfDay must be "HH:MM" (24h)')
-
-
-def _check_split(data: dict[str, Any], path: str, out: Collector) -> None:
-    variants = data.get("variants")
-    if not isinstance(variants, list) or not variants:
-        out.add(f"{path}.variants", "missing_required", "split needs a non-empty list of variants")
+def check_duration(
+    value: Any, path: str, out: Collector, *, what: str, most_ms: int, required: bool = True
+) -> None:
+    """A duration (``{"amount": n, "unit": "days"}`` or seconds) greater than 0 and at most ``most_ms``."""
+    if value is None:
+        if required:
+            out.add(path, "missing_required", f"{what} needs a duration")
         return
-    total = 0.0
-    for i, variant in enumerate(variants):
-        pct = variant.get("percentage") if isinstance(variant, dict) else None
-        if not isinstance(variant, dict) or not nonempty_str(variant.get("id")):
-            out.add(f"{path}.variants[{i}].id", "missing_required", "a split variant needs an id")
-        if not is_number(pct) or pct < 0:
-            out.add(f"{path}.variants[{i}].percentage", "invalid_value", "percentage must be a number >= 0")
-        else:
-            total += pct
-    if abs(total - 100) > 1e-6:
-        out.add(f"{path}.variants", "split_percentages", f"split percentages must sum to 100, got {total:g}")
-
-
-def switch_case_key(case: dict[str, Any]) -> str:
-    """A switch case's branch label: its id (or label), else its value as a string."""
-    key = case.get("id", case.get("label", case.get("value")))
-    return "true" if key is True else "false" if key is False else str(key)
-
-
-def switch_keys(data: dict[str, Any]) -> list[str]:
-    """Branch labels of a switch's cases (see ``switch_case_key``)."""
-    cases = data.get("cases")
-    if not isinstance(cases, list):
-        return []
-    return [switch_case_key(case) for case in cases if isinstance(case, dict)]
+    ms = duration_ms(value)
+    if ms is None:
+        out.add(path, "invalid_value", f'{what} must be {{"amount": n, "unit": "days"}} or seconds')
+    elif ms <= 0 or ms > most_ms:
+        out.add(
+            path,
+            "duration_out_of_range",
+            f"{what} must be more than 0 and at most {most_ms // 86_400_000} days",
+        )

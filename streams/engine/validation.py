@@ -31,15 +31,9 @@ from streams.engine.limits import (
     MAX_NODES,
     MAX_TRIGGER_CONDITIONS,
 )
-from streams.engine.model import NODE_TYPES, START, TRIGGER_TYPES
-from streams.engine.rules import (
-    Collector,
-    Problem,
-    check_condition,
-    check_conditions_capped,
-    check_node_data,
-    nonempty_str,
-)
+from streams.engine.model import START, TRIGGER_TYPES
+from streams.engine.nodes import HANDLERS, NODE_TYPES
+from streams.engine.rules import Collector, Problem, check_condition, check_conditions_capped, nonempty_str
 from streams.engine.subscriptions import check_subscribed
 from streams.engine.timeutil import zone
 
@@ -189,7 +183,9 @@ def _check_node(node: dict[str, Any], path: str, info: NodeInfo, out: Collector)
             f"node data is at most {MAX_NODE_DATA_BYTES} bytes as JSON, got {size}",
         )
     elif isinstance(kind, str) and kind in NODE_TYPES:
-        check_node_data(kind, data, f"{path}.data", out)
+        check = HANDLERS[kind].check
+        if check is not None:
+            check(data, f"{path}.data", out)
     return node_id
 
 

@@ -3,10 +3,12 @@ remove_from_segment (membership changes arrive later as segment.member.* events 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from streams.engine.effects import AddTag, AddToSegment, RemoveFromSegment, RemoveTag, UpdateContact
 from streams.engine.nodes.base import Continue, NodeHandler, Outcome
+from streams.engine.rules import Collector, require
 from streams.engine.templating import render
 
 if TYPE_CHECKING:
@@ -14,7 +16,7 @@ if TYPE_CHECKING:
     from streams.engine.model import Plan, PlanNode
     from streams.engine.state import Run
 
-__all__ = ["CONTACT_HANDLERS"]
+__all__ = ["HANDLERS"]
 
 
 def _split_updates(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -69,10 +71,25 @@ def _remove_from_segment(ctx: StepContext, run: Run, plan: Plan, node: PlanNode,
     return Continue(node.next, {"segmentId": segment})
 
 
-CONTACT_HANDLERS: Final = {
-    "update_contact": NodeHandler(_update_contact, _prepare_update),
-    "add_tag": NodeHandler(_add_tag),
-    "remove_tag": NodeHandler(_remove_tag),
-    "add_to_segment": NodeHandler(_add_to_segment),
-    "remove_from_segment": NodeHandler(_remove_from_segment),
+def _check_update(data: dict[str, Any], path: str, out: Collector) -> None:
+    maps = [data.get(k) for k in ("attributes", "updates")]
+    if not any(isinstance(m, dict) and m for m in maps):
+        out.add(f"{path}.attributes", "missing_required", "update_contact needs a non-empty attributes map")
+
+
+def _requires(key: str, kind: str) -> Callable[[dict[str, Any], str, Collector], None]:
+    def check(data: dict[str, Any], path: str, out: Collector) -> None:
+        require(data, key, path, out, kind)
+
+    return check
+
+
+HANDLERS: Final = {
+    "update_contact": NodeHandler(_update_contact, _prepare_update, _check_update),
+    "add_tag": NodeHandler(_add_tag, check=_requires("tag", "add_tag")),
+    "remove_tag": NodeHandler(_remove_tag, check=_requires("tag", "remove_tag")),
+    "add_to_segment": NodeHandler(_add_to_segment, check=_requires("segmentId", "add_to_segment")),
+    "remove_from_segment": NodeHandler(
+        _remove_from_segment, check=_requires("segmentId", "remove_from_segment")
+    ),
 }

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from streams.engine import event_types as et
 from streams.engine.effects import CallWebhook, SendSlack
+from streams.engine.limits import MAX_ACTION_TIMEOUT_MS, MAX_TIMEOUT_MS
 from streams.engine.nodes.base import Fail, NodeHandler, Outcome, Wait
+from streams.engine.rules import Collector, nonempty_str, require
 from streams.engine.templating import UrlError, json_body, render, render_url, static_host
 
 if TYPE_CHECKING:
@@ -20,13 +22,44 @@ if TYPE_CHECKING:
     from streams.engine.model import Plan, PlanNode
     from streams.engine.state import Run
 
-__all__ = ["HTTP_HANDLERS"]
+__all__ = ["HANDLERS"]
 
 DEFAULT_TIMEOUT_MS: Final = 10_000  # one HTTP attempt
 # All attempts together: the executor retries with backoff, so the run's timer allows several attempts.
 DEFAULT_ACTION_TIMEOUT_MS: Final = 300_000
 # Methods that carry the default body when a webhook node has none (a GET or DELETE sends no body).
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+_METHODS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+
+
+def _check_timeouts(data: dict[str, Any], path: str, out: Collector) -> None:
+    # Upper bounds: one attempt holds an executor slot, all attempts hold the run (and a timer).
+    for key, most in (("timeoutMs", MAX_TIMEOUT_MS), ("actionTimeoutMs", MAX_ACTION_TIMEOUT_MS)):
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            out.add(f"{path}.{key}", "invalid_value", f"{key} must be a positive integer")
+        elif value > most:
+            out.add(f"{path}.{key}", "timeout_out_of_range", f"{key} must be at most {most} ms")
+
+
+def _check_webhook(data: dict[str, Any], path: str, out: Collector) -> None:
+    url = data.get("url")
+    require(data, "url", path, out, "webhook")
+    if isinstance(url, str) and url and not url.startswith(("http://", "https://", "{{")):
+        out.add(f"{path}.url", "invalid_value", "webhook url must be http(s)")
+    if str(data.get("method", "POST")).upper() not in _METHODS:
+        out.add(f"{path}.method", "invalid_value", f"method must be one of {sorted(_METHODS)}")
+    _check_timeouts(data, path, out)
+
+
+def _check_slack(data: dict[str, Any], path: str, out: Collector) -> None:
+    if not nonempty_str(data.get("webhookUrl")) and not (
+        nonempty_str(data.get("channel")) and nonempty_str(data.get("message", data.get("text")))
+    ):
+        out.add(path, "missing_required", "slack needs webhookUrl, or channel and message")
+    _check_timeouts(data, path, out)
 
 
 def _prepare(node: PlanNode) -> None:
@@ -101,4 +134,7 @@ def _slack(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> 
     return Wait(et.TIMER_ACTION_TIMEOUT, ctx.now + node.config["action_timeout_ms"], action_key=key)
 
 
-HTTP_HANDLERS: Final = {"webhook": NodeHandler(_webhook, _prepare), "slack": NodeHandler(_slack, _prepare)}
+HANDLERS: Final = {
+    "webhook": NodeHandler(_webhook, _prepare, _check_webhook),
+    "slack": NodeHandler(_slack, _prepare, _check_slack),
+}

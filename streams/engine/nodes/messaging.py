@@ -8,12 +8,13 @@ input is what was sent: channel, templateId, the rendered from fields and params
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from streams.engine.effects import SendMessage
-from streams.engine.model import MESSAGE_CHANNELS
 from streams.engine.nodes.base import Continue, NodeHandler, Outcome
 from streams.engine.redact import redact_data
+from streams.engine.rules import Collector, require
 from streams.engine.templating import render
 
 if TYPE_CHECKING:
@@ -21,8 +22,14 @@ if TYPE_CHECKING:
     from streams.engine.model import Plan, PlanNode
     from streams.engine.state import Run
 
-__all__ = ["MESSAGE_HANDLER"]
+__all__ = ["HANDLERS", "MESSAGE_CHANNELS"]
 
+MESSAGE_CHANNELS: Final = {
+    "send_email": "email",
+    "send_sms": "sms",
+    "send_whatsapp": "whatsapp",
+    "send_push": "push",
+}
 # The pipeline's from fields travel at the top level of pipeline.message.send; the rest goes in params.
 SENDER_FIELDS: Final = frozenset({"fromName", "fromEmail", "replyTo", "fromNumber", "senderId"})
 
@@ -70,4 +77,11 @@ def _execute(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -
     return Continue(node.next, config["output"], recorded)
 
 
-MESSAGE_HANDLER: Final = NodeHandler(_execute, _prepare)
+def _checker(kind: str) -> Callable[[dict[str, Any], str, Collector], None]:
+    def check(data: dict[str, Any], path: str, out: Collector) -> None:
+        require(data, "templateId", path, out, kind)
+
+    return check
+
+
+HANDLERS: Final = {kind: NodeHandler(_execute, _prepare, _checker(kind)) for kind in MESSAGE_CHANNELS}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from streams.engine import event_types as et
 from streams.engine.conditions import MISSING, compile_path
+from streams.engine.limits import MAX_DELAY_SECONDS
 from streams.engine.nodes.base import Continue, Fail, NodeHandler, Outcome, Wait
+from streams.engine.rules import Collector, is_number, nonempty_str
 from streams.engine.timeutil import (
     UNIT_SECONDS,
     duration_ms,
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     from streams.engine.model import Plan, PlanNode
     from streams.engine.state import Run
 
-__all__ = ["WAIT_HANDLERS"]
+__all__ = ["HANDLERS"]
 
 _UTC_HOUR_MS: Final = 3_600_000
 
@@ -70,7 +72,31 @@ def _wait_until(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str
     return Wait(et.TIMER_WAIT_UNTIL, due)
 
 
-WAIT_HANDLERS: Final = {
-    "delay": NodeHandler(_delay, _prepare_delay),
-    "wait_until": NodeHandler(_wait_until, _prepare_wait_until),
+def _check_delay(data: dict[str, Any], path: str, out: Collector) -> None:
+    duration, unit = data.get("duration"), data.get("unit")
+    if not is_number(duration):
+        out.add(f"{path}.duration", "missing_required", "delay needs a numeric duration")
+    if unit not in UNIT_SECONDS:
+        out.add(f"{path}.unit", "missing_required", "delay needs unit seconds|minutes|hours|days|weeks")
+    if is_number(duration) and unit in UNIT_SECONDS:
+        seconds = duration * UNIT_SECONDS[unit]
+        if seconds < 0 or seconds > MAX_DELAY_SECONDS:
+            out.add(f"{path}.duration", "delay_out_of_range", "a delay must be between 0 and 365 days")
+    if data.get("timeOfDay") is not None and parse_time_of_day(data["timeOfDay"]) is None:
+        out.add(f"{path}.timeOfDay", "invalid_value", 'timeOfDay must be "HH:MM" (24h)')
+
+
+def _check_wait_until(data: dict[str, Any], path: str, out: Collector) -> None:
+    if "until" in data:
+        if parse_instant(data["until"]) is None:
+            out.add(f"{path}.until", "invalid_value", "until must be an ISO-8601 time or epoch ms")
+    elif not nonempty_str(data.get("attribute")):
+        out.add(f"{path}.until", "missing_required", "wait_until needs until or attribute")
+    if data.get("offset") is not None and duration_ms(data["offset"]) is None:
+        out.add(f"{path}.offset", "invalid_value", 'offset must be {"amount": n, "unit": "days"} or seconds')
+
+
+HANDLERS: Final = {
+    "delay": NodeHandler(_delay, _prepare_delay, _check_delay),
+    "wait_until": NodeHandler(_wait_until, _prepare_wait_until, _check_wait_until),
 }

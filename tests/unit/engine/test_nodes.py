@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from streams.engine import EmitRunEvent, ScheduleTimer
-from streams.engine.model import NODE_TYPES
-from streams.engine.nodes import HANDLERS
+from streams.engine.nodes import HANDLERS, NODE_TYPES
 from streams.engine.nodes.branching import split_bucket
 
 from .helpers import DAY, HOUR, T0, Harness, kinds, node, only, run_id, run_status, workflow
