@@ -33,7 +33,6 @@ from streams.engine import (
     EngineError,
     Event,
     SendSlack,
-    Transition,
     fit_state,
     step,
 )
@@ -43,8 +42,6 @@ from streams.sink import Headers, OutRecord
 from streams.store import PartitionStore
 from workflows.wire import decode_events, out_headers, partition_for
 
-# Produced by the stale-run detector, applied here (the engine has no event that fails a run).
-STALE_CHECK: Final = "workflow.run.stale_detected"
 DLQ_REASON_HEADER: Final = "dlq-reason"
 DLQ_SOURCE_HEADER: Final = "dlq-source"
 
@@ -94,7 +91,7 @@ class Processor:
         dlq_topic: str,
         partitions: int,
         out_partitions: int,
-        stale_overdue_ms: int,
+        stale_overdue_ms: int | None = None,
         max_record_bytes: int = 900 * 1024,
     ) -> None:
         self.store = store
@@ -104,6 +101,8 @@ class Processor:
         self.dlq_topic = dlq_topic
         self.partitions = partitions
         self.out_partitions = out_partitions
+        # Unused here: the detector's workflow.run.stale_detected events carry their threshold (overdueMs)
+        # and the engine applies them. Still accepted so callers built for earlier versions keep working.
         self.stale_overdue_ms = stale_overdue_ms
         self.max_record_bytes = max_record_bytes
 
@@ -204,12 +203,7 @@ class Processor:
                 unit.cache[key] = state
                 unit.loaded_waits[key] = waited_actions(state)
                 unit.size[key] = len(stored or b"")
-            if event.type == STALE_CHECK:
-                transition = fail_stale(
-                    state, event, definitions=self.definitions, now=now, overdue_ms=self.stale_overdue_ms
-                )
-            else:
-                transition = step(state, event, definitions=self.definitions, now=now)
+            transition = step(state, event, definitions=self.definitions, now=now)
             new_state = transition.state
             erase = event.type == et.CONTACT_ERASE_REQUESTED
             if new_state is not state and not erase:
@@ -339,33 +333,3 @@ class _Staged:
     timers: dict[bytes, bytes | None] = field(default_factory=dict)
     actions: list[HttpAction] = field(default_factory=list)
     run_events: list[str] = field(default_factory=list)
-
-
-def stale_reason(run: Any, now: int, overdue_ms: int) -> str | None:
-    """Why a running run is stale, or None when it legitimately waits."""
-    if run.wait_timer_id is None and run.wait_action_key is None:
-        return "stale: the run waits on nothing (no pending timer, no pending action)"
-    if run.wait_due_at is not None and now - run.wait_due_at > overdue_ms:
-        return f"stale: its {run.wait_kind or 'wait'} was due {now - run.wait_due_at} ms ago"
-    return None
-
-
-def fail_stale(
-    state: ContactState, event: Event, *, definitions: DefinitionIndex, now: int, overdue_ms: int
-) -> Transition:
-    """Fail one run if it is still stale when the detector's event is applied (it may have moved on)."""
-    # The engine's run machinery (not its step entry point) is used because the engine has no event
-    # that fails a run; re-checking here keeps the detector from touching a run that resumed meanwhile.
-    from streams.engine.context import StepContext
-    from streams.engine.runner import end_run
-
-    run_id = event.data.get("runId")
-    run = state.runs.get(run_id) if isinstance(run_id, str) else None
-    if event.id in state.applied or run is None:
-        return Transition(state, [])
-    reason = stale_reason(run, now, overdue_ms)
-    if reason is None:
-        return Transition(state, [])
-    ctx = StepContext(state, event, definitions=definitions, now=now)
-    end_run(ctx, ctx.touch(run.run_id), "failed", error=reason)
-    return Transition(ctx.build_state(), ctx.effects)

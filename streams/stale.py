@@ -2,9 +2,9 @@
 
 A periodic scan of the worker's own partitions finds runs that are ``running`` but wait on nothing, or
 whose wait is long overdue, and produces a ``workflow.run.stale_detected`` event for each into the contact's
-partition. The worker re-checks the run when it applies that event (it may have resumed meanwhile) and only
-then fails it with the reason and emits ``workflow.run.failed``: a run that legitimately waits is never
-touched. The same scan counts active runs and pending timers for the metrics.
+partition. The engine (``streams.engine.stale``) re-checks the run when it applies that event (it may have
+resumed meanwhile) and only then fails it with the reason and emits ``workflow.run.failed``: a run that
+legitimately waits is never touched. The same scan counts active runs and pending timers for the metrics.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 
 import orjson
 
+from streams.engine.event_types import RUN_STALE_DETECTED
+from streams.engine.stale import stale_reason
 from streams.keys import STATE_PREFIX, TIMER_PREFIX, prefix_end
-from streams.processor import STALE_CHECK, stale_reason
 from streams.sink import OutRecord
 from streams.store import PartitionStore
 from streams.timers import iso, pack
@@ -98,11 +99,11 @@ async def scan_stale(
                         {
                             # One detection per wait: a later detection of the same wait is the same event.
                             "id": f"stale:{run['runId']}:{view.wait_timer_id or run.get('currentNodeId')}",
-                            "type": STALE_CHECK,
+                            "type": RUN_STALE_DETECTED,
                             "tenantId": state["tenantId"],
                             "contactId": state["contactId"],
                             "occurredAt": iso(now),
-                            "data": {"runId": run["runId"], "reason": reason},
+                            "data": {"runId": run["runId"], "reason": reason, "overdueMs": overdue_ms},
                         }
                     )
         async for page in pages(store, partition, TIMER_PREFIX, prefix_end(TIMER_PREFIX), alive):

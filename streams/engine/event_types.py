@@ -45,6 +45,8 @@ TRIGGER_WEBHOOK: Final = "workflow.trigger.webhook"
 SCHEDULE_TICK: Final = "workflow.schedule.tick"
 # Backfill: data {workflowId, event: <a retained platform envelope>} re-offers an old event to one workflow.
 TRIGGER_REPLAY: Final = "workflow.trigger.replay"
+# The worker's stale-run detector: data {runId, reason, overdueMs}; the engine fails the run if still stale.
+RUN_STALE_DETECTED: Final = "workflow.run.stale_detected"
 # Erasure (the API's DELETE /contacts/{id}): cancels the contact's runs and deletes its worker state.
 CONTACT_ERASE_REQUESTED: Final = "workflow.contact.erase_requested"
 
@@ -83,6 +85,7 @@ INTERNAL_EVENT_TYPES: Final = frozenset(
         SCHEDULE_TICK,
         TRIGGER_REPLAY,
         CONTACT_ERASE_REQUESTED,
+        RUN_STALE_DETECTED,
     }
 )
 # Internal events addressed to one workflow by data.workflowId.

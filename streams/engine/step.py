@@ -7,7 +7,8 @@ Order of work for one event, chosen so that one event has one meaning whatever e
    ``contact.snapshot`` stops here: it states what the platform knew already, so it is no news that could
    trigger a run or reach a goal;
 3. goals of every run that was active before the event (so a goal beats a timer firing in the same event);
-4. internal events addressed to one run: timer fired, action completed/failed, cancel requested;
+4. internal events addressed to one run: timer fired, action completed/failed, cancel requested, stale run
+   detected;
 5. triggers: new runs, executed until they wait or end (goals are not checked on a run's own trigger event).
 
 A replay event (backfill) is not a new fact about the contact: it changes no profile, checks no goal, and only
@@ -17,6 +18,7 @@ of the contact and nothing else; the worker deletes the state after it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -30,6 +32,7 @@ from streams.engine.goals import check_goals
 from streams.engine.index import DefinitionIndex
 from streams.engine.profile import apply_profile_event
 from streams.engine.runner import end_run, fail_action, finish_wait
+from streams.engine.stale import fail_stale
 from streams.engine.state import ContactState, Run
 from streams.engine.triggers import start_triggered_runs
 
@@ -64,13 +67,9 @@ def step(state: ContactState, event: Event, *, definitions: DefinitionIndex, now
         return Transition(ctx.build_state(), ctx.effects)
     if ctx.runs:
         check_goals(ctx)
-    kind = event.type
-    if kind == et.TIMER_FIRED:
-        _timer_fired(ctx)
-    elif kind == et.ACTION_COMPLETED or kind == et.ACTION_FAILED:
-        _action_result(ctx, ok=kind == et.ACTION_COMPLETED)
-    elif kind == et.RUN_CANCEL_REQUESTED:
-        _cancel(ctx)
+    handle = _ADDRESSED.get(event.type)
+    if handle is not None:
+        handle(ctx)
     start_triggered_runs(ctx)
     return Transition(ctx.build_state(), ctx.effects)
 
@@ -167,6 +166,14 @@ def _action_result(ctx: StepContext, *, ok: bool) -> None:
         fail_action(ctx, run, plan, str(message or "action failed"), timer_fired=False)
 
 
+def _action_completed(ctx: StepContext) -> None:
+    _action_result(ctx, ok=True)
+
+
+def _action_failed(ctx: StepContext) -> None:
+    _action_result(ctx, ok=False)
+
+
 def _cancel(ctx: StepContext) -> None:
     data = ctx.event.data
     reason = data.get("reason")
@@ -180,3 +187,13 @@ def _cancel(ctx: StepContext) -> None:
         targets = []
     for target in targets:
         end_run(ctx, ctx.touch(target), "cancelled", error=error)
+
+
+# Internal events addressed to one run (or one workflow's runs), by type.
+_ADDRESSED: Final[dict[str, Callable[[StepContext], None]]] = {
+    et.TIMER_FIRED: _timer_fired,
+    et.ACTION_COMPLETED: _action_completed,
+    et.ACTION_FAILED: _action_failed,
+    et.RUN_CANCEL_REQUESTED: _cancel,
+    et.RUN_STALE_DETECTED: fail_stale,
+}

@@ -8,9 +8,10 @@ import orjson
 import pytest
 
 import streams.stale
-from streams.engine import ContactState, Event, Run, run_id_for
+from streams.engine import ContactState, Event, Run, run_id_for, step
+from streams.engine.event_types import RUN_STALE_DETECTED as STALE_CHECK
+from streams.engine.stale import stale_reason
 from streams.keys import TIMER_PREFIX, prefix_end
-from streams.processor import STALE_CHECK, fail_stale, stale_reason
 from streams.stale import StaleScan, scan_stale
 from streams.store import MemoryPartitionStore
 from tests.unit.engine.helpers import workflow
@@ -91,11 +92,12 @@ async def test_scan_reports_runs_waiting_on_nothing_and_overdue_waits_only() -> 
         (STALE_CHECK, contacts["overdue"]),
     ]
     overdue_run = run_id_for(TENANT, "wf1", contacts["overdue"], "e-overdue")
-    assert sent[0]["data"] == {"runId": "run-stuck", "reason": NOTHING}
+    assert sent[0]["data"] == {"runId": "run-stuck", "reason": NOTHING, "overdueMs": OVERDUE_MS}
     assert sent[0]["id"] == "stale:run-stuck:a"
     assert sent[1]["data"] == {
         "runId": overdue_run,
         "reason": f"stale: its delay was due {OVERDUE_MS + 1} ms ago",
+        "overdueMs": OVERDUE_MS,
     }
     assert result.running == {"timer": 3, "action": 0, "nothing": 1}
     assert result.timers == 3
@@ -153,7 +155,7 @@ async def test_a_run_that_moved_on_before_the_report_is_applied_is_not_failed() 
     result = proc.process(as_in_records(report.records), now=NOW + 5)
 
     assert result.outputs == []
-    assert result.state_changes == {}
+    apply(store, result)  # the report is remembered as applied, nothing else changes
     state = load_state(store, 2, contact)
     assert state is not None
     [run] = state.runs.values()
@@ -215,7 +217,7 @@ def test_stale_reason(run: Run, expected: str | None) -> None:
         assert reason.startswith(expected)
 
 
-def test_fail_stale_ignores_an_already_applied_report_and_an_unknown_run() -> None:
+def test_the_engine_ignores_an_already_applied_report_and_an_unknown_run() -> None:
     state = stuck_state(contact_on(0))
     feed = feed_with(delay_workflow())
 
@@ -226,15 +228,13 @@ def test_fail_stale_ignores_an_already_applied_report_and_an_unknown_run() -> No
             tenant_id=TENANT,
             contact_id=state.contact_id,
             occurred_at_ms=NOW,
-            data={"runId": run_id},
+            data={"runId": run_id, "overdueMs": OVERDUE_MS},
         )
 
-    failed = fail_stale(
-        state, report("s1", "run-stuck"), definitions=feed.index, now=NOW, overdue_ms=OVERDUE_MS
-    )
+    failed = step(state, report("s1", "run-stuck"), definitions=feed.index, now=NOW)
     assert [e.kind for e in failed.effects] == ["run_event"]
     assert failed.state.runs == {}
-    again = fail_stale(failed.state, report("s1", "run-stuck"), definitions=feed.index, now=NOW, overdue_ms=1)
+    again = step(failed.state, report("s1", "run-stuck"), definitions=feed.index, now=NOW)
     assert (again.state, again.effects) == (failed.state, [])
-    unknown = fail_stale(state, report("s2", "no-such-run"), definitions=feed.index, now=NOW, overdue_ms=1)
-    assert (unknown.state, unknown.effects) == (state, [])
+    unknown = step(state, report("s2", "no-such-run"), definitions=feed.index, now=NOW)
+    assert (unknown.state.runs, unknown.effects) == (state.runs, [])
