@@ -54,7 +54,7 @@ export function HistoryPanel({
               {v.version === live && <span className="status status-active">current</span>}
             </label>
             <div className="hint" title={new Date(v.createdAt).toLocaleString()}>
-              by <span data-testid={`history-author-${v.version}`}>{v.createdBy}</span> · {ago(v.createdAt)}
+              by <span data-testid={`history-author-${v.version}`} title={v.createdBy}>{v.author || v.createdBy}</span> · {ago(v.createdAt)}
             </div>
             {v.changelog && <div className="changelog">{v.changelog}</div>}
             <div className="row-actions">

@@ -1,5 +1,5 @@
-import { Background, Controls, type Edge, ReactFlow, ReactFlowProvider } from "@xyflow/react";
-import { useMemo, useState } from "react";
+import { Background, Controls, type Edge, ReactFlow, ReactFlowProvider, useNodesInitialized, useNodesState, useReactFlow } from "@xyflow/react";
+import { useEffect, useMemo, useState } from "react";
 import type { WorkflowDefinition } from "../definition/types";
 import { definitionToGraph } from "../graph/convert";
 import type { FlowNode } from "../graph/types";
@@ -37,7 +37,47 @@ function mergedGraph(before: WorkflowDefinition, after: WorkflowDefinition, diff
     }
     return lines;
   });
-  return { nodes, edges };
+  // A new pair of versions is a new canvas.
+  const key = JSON.stringify([diff.nodes.map((n) => [n.id, n.change]), diff.edges.map((e) => [e.key, e.change, e.target])]);
+  return { nodes, edges, key };
+}
+
+/** Fit the whole graph into view once every node is measured. */
+function FitWhenMeasured() {
+  const ready = useNodesInitialized();
+  const { fitView } = useReactFlow();
+  useEffect(() => {
+    if (!ready) return;
+    // After the frame that drew them: React Flow's own first fit can land before every node is placed.
+    const t = setTimeout(() => void fitView({ padding: 0.15, maxZoom: 1 }), 80);
+    return () => clearTimeout(t);
+  }, [ready, fitView]);
+  return null;
+}
+
+/** The merged graph, read-only; its nodes' measured sizes kept so the view fits all of them. */
+function DiffCanvas({ nodes: initial, edges, onPick }: { nodes: FlowNode[]; edges: Edge[]; onPick: (id: string) => void }) {
+  const [nodes, , onNodesChange] = useNodesState<FlowNode>(initial);
+  return (
+    <ReactFlow
+      nodes={nodes}
+      edges={edges}
+      onNodesChange={onNodesChange}
+      nodeTypes={NODE_TYPES}
+      nodesDraggable={false}
+      nodesConnectable={false}
+      elementsSelectable
+      onNodeClick={(_, n) => onPick(n.id)}
+      fitView
+      fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
+      minZoom={0.1}
+      proOptions={{ hideAttribution: true }}
+    >
+      <Background gap={16} />
+      <Controls showInteractive={false} />
+      <FitWhenMeasured />
+    </ReactFlow>
+  );
 }
 
 function FieldTable({ node, beforeLabel, afterLabel }: { node: NodeDiff; beforeLabel: string; afterLabel: string }) {
@@ -113,22 +153,7 @@ export function VersionDiff({
         <div className="diff-canvas">
           <DiffContext.Provider value={changes}>
             <ReactFlowProvider>
-              <ReactFlow
-                nodes={graph.nodes}
-                edges={graph.edges}
-                nodeTypes={NODE_TYPES}
-                nodesDraggable={false}
-                nodesConnectable={false}
-                elementsSelectable
-                onNodeClick={(_, n) => setPicked(n.id)}
-                fitView
-                fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
-                minZoom={0.1}
-                proOptions={{ hideAttribution: true }}
-              >
-                <Background gap={16} />
-                <Controls showInteractive={false} />
-              </ReactFlow>
+              <DiffCanvas key={graph.key} nodes={graph.nodes} edges={graph.edges} onPick={setPicked} />
             </ReactFlowProvider>
           </DiffContext.Provider>
         </div>

@@ -113,7 +113,9 @@ function EditorScreen({ workflowId, template, blank, workflow }: { workflowId: s
   const [saveError, setSaveError] = useState<string | null>(null);
   const [history, setHistory] = useState(false);
   const [diff, setDiff] = useState<DiffView | null>(null);
-  const [publishing, setPublishing] = useState(false);
+  /** The draft being published (taken when Publish is pressed). */
+  const [publishing, setPublishingDraft] = useState<WorkflowDefinition | null>(null);
+  const setPublishing = (on: boolean) => setPublishingDraft(on ? editorStore.getState().toDefinition() : null);
   const [statusAction, setStatusAction] = useState<Transition | null>(null);
   const [reverting, setReverting] = useState<VersionOut | null>(null);
   const [webhookToken, setWebhookToken] = useState<string | null>(() => (workflowId ? (issuedTokens.get(workflowId) ?? null) : null));
@@ -121,7 +123,7 @@ function EditorScreen({ workflowId, template, blank, workflow }: { workflowId: s
 
   const autosave = useAutosave(editorStore, draftKey, workflow?.version ?? null, ready);
   const validation = useValidation();
-  const waiting = useWaiting(workflowId, workflow?.version ?? null, publishing);
+  const waiting = useWaiting(workflowId, workflow?.version ?? null, !!publishing);
 
   useLeaveGuard(
     useCallback(() => (editorStore.getState().dirty ? "Your changes are not saved as a version yet (a draft stays in this browser)." : null), []),
@@ -309,7 +311,7 @@ function EditorScreen({ workflowId, template, blank, workflow }: { workflowId: s
               {waiting.isError && <span className="hint"> (Waiting runs could not be counted: {waiting.error.message})</span>}
             </p>
             {errors > 0 && <p className="error">Fix the errors before publishing.</p>}
-            <VersionDiff before={live} after={current()} beforeLabel={`live v${workflow!.version}`} afterLabel="draft" waiting={waiting.data?.byNode ?? {}} compact />
+            <VersionDiff before={live} after={publishing} beforeLabel={`live v${workflow!.version}`} afterLabel="draft" waiting={waiting.data?.byNode ?? {}} compact />
           </ConfirmDialog>
         )}
         {statusAction && workflow && (
