@@ -42,7 +42,8 @@ function Row({ w, onArchive }: { w: WorkflowSummary; onArchive: () => void }) {
         {w.totalRuns ? `${(w.conversionRate * 100).toFixed(1)}%` : "—"}
       </td>
       <td title={new Date(w.updatedAt).toLocaleString()}>{ago(w.updatedAt)} · v{w.version}</td>
-      <td className="row-actions">
+      <td>
+        <div className="row-actions">
         <button
           type="button"
           data-testid={`duplicate-${w.id}`}
@@ -64,6 +65,7 @@ function Row({ w, onArchive }: { w: WorkflowSummary; onArchive: () => void }) {
             Archive
           </button>
         )}
+        </div>
       </td>
     </tr>
   );
