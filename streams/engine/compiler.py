@@ -22,6 +22,7 @@ from streams.engine.model import (
 from streams.engine.nodes import BRANCHING_TYPES, HANDLERS
 from streams.engine.redact import redact_data
 from streams.engine.validation import Problem, validate
+from streams.engine.windows import compile_window
 
 __all__ = ["compile_definition", "trigger_event_types"]
 
@@ -121,4 +122,12 @@ def _plan(raw: dict[str, Any]) -> Plan:
         re_entry=settings.get("reEntry", "always"),
         timezone=settings.get("timezone"),
         max_active_runs=settings.get("maxActiveRunsPerContact") or DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT,
+        exit_when=_exit_when(settings.get("exitWhen")),
+        send_window=compile_window(settings.get("sendWindow")),
     )
+
+
+def _exit_when(spec: Any) -> PlanGoal | None:
+    if not isinstance(spec, dict):
+        return None
+    return PlanGoal("exit", None, _goal_events(spec.get("event")), compile_condition(spec.get("conditions")))

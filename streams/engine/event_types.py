@@ -97,6 +97,8 @@ RUN_COMPLETED: Final = "workflow.run.completed"
 RUN_FAILED: Final = "workflow.run.failed"
 RUN_GOAL_REACHED: Final = "workflow.run.goal_reached"
 RUN_CANCELLED: Final = "workflow.run.cancelled"
+# A run ended by its workflow's exit criteria (settings.exitWhen, e.g. an unsubscribe): not a goal.
+RUN_EXITED: Final = "workflow.run.exited"
 NODE_EXECUTED: Final = "workflow.node.executed"
 # An enrolment refused by a re-entry cap: no run started (data: workflowId, version, reason, limit,
 # activeRuns, triggerEvent {id, type}). The read side counts these per workflow (skippedEnrolments).
@@ -117,4 +119,10 @@ TIMER_DELAY: Final = "delay"
 TIMER_WAIT_UNTIL: Final = "wait_until"
 TIMER_ACTION_TIMEOUT: Final = "action_timeout"
 TIMER_SCHEDULE: Final = "schedule"
-TIMER_KINDS: Final = frozenset({TIMER_DELAY, TIMER_WAIT_UNTIL, TIMER_ACTION_TIMEOUT, TIMER_SCHEDULE})
+# wait_for_event: the run waits for an event (offered every event) until this timer, its timeout, fires.
+TIMER_EVENT_WAIT: Final = "event_wait"
+# A message node reached outside its send window: sent when this timer fires.
+TIMER_SEND_WINDOW: Final = "send_window"
+TIMER_KINDS: Final = frozenset(
+    {TIMER_DELAY, TIMER_WAIT_UNTIL, TIMER_ACTION_TIMEOUT, TIMER_SCHEDULE, TIMER_EVENT_WAIT, TIMER_SEND_WINDOW}
+)

@@ -1,10 +1,14 @@
-"""Goal checks: on every event, for every run that was active before it; the first matching goal ends the
-run as ``goal_reached`` (its timer is cancelled, the remaining nodes are skipped)."""
+"""Goal and exit checks: on every event, for every run that was active before it. The first matching goal
+ends the run as ``goal_reached``; else a match of the workflow's exit criteria (``settings.exitWhen``, e.g.
+an unsubscribe) ends it as ``exited``, which is not a goal. Either way its timer is cancelled and the
+remaining nodes are skipped. Internal events (timers, action results...) are facts about runs, not about
+the contact: they never match exit criteria."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from streams.engine import event_types as et
 from streams.engine.runner import end_run
 
 if TYPE_CHECKING:
@@ -15,9 +19,10 @@ __all__ = ["check_goals"]
 
 def check_goals(ctx: StepContext) -> None:
     event_type = ctx.event.type
+    internal = event_type in et.INTERNAL_EVENT_TYPES or event_type.startswith("workflow.")
     for run_id, run in list(ctx.runs.items()):
         plan = ctx.definitions.plan(run.workflow_id, run.version)
-        if plan is None or not plan.goals:
+        if plan is None or not (plan.goals or plan.exit_when):
             continue  # a missing version fails the run when it next resumes
         scope = ctx.event_scope(run)
         for goal in plan.goals:
@@ -26,3 +31,12 @@ def check_goals(ctx: StepContext) -> None:
             if goal.predicate(scope):
                 end_run(ctx, ctx.touch(run_id), "goal_reached", goal_id=goal.id)
                 break
+        else:
+            exit_when = plan.exit_when
+            if (
+                exit_when is not None
+                and not internal
+                and (exit_when.events is None or event_type in exit_when.events)
+                and exit_when.predicate(scope)
+            ):
+                end_run(ctx, ctx.touch(run_id), "exited")

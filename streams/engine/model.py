@@ -7,13 +7,16 @@ slotted objects with adjacency, compiled predicates and precomputed node setting
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
 from pydantic.alias_generators import to_camel
 
 from streams.engine.conditions import Getter, Predicate
 from streams.engine.limits import DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT
+
+if TYPE_CHECKING:
+    from streams.engine.windows import SendWindow
 
 __all__ = [
     "TRIGGER_TYPES",
@@ -104,6 +107,10 @@ class Settings(_Model):
     timezone: str | None = None
     # Active runs of this workflow one contact may have at once; past it an enrolment is skipped.
     max_active_runs_per_contact: int = DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT
+    # {"event": type, "conditions": ...}: a matching event ends the run as "exited" (not a goal).
+    exit_when: dict[str, Any] | None = None
+    # {"days", "start", "end", "timezone", "smoothing"}: when message nodes may send (streams.engine.windows).
+    send_window: dict[str, Any] | None = None
 
 
 class WorkflowDefinition(_Model):
@@ -175,3 +182,7 @@ class Plan:
     re_entry: str
     timezone: str | None
     max_active_runs: int = DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT  # per contact, of this workflow
+    # settings.exitWhen: an event that ends a run as ``exited`` (an id of "exit", never a goal's).
+    exit_when: PlanGoal | None = None
+    # settings.sendWindow, compiled (streams.engine.windows.SendWindow); message nodes may override it.
+    send_window: SendWindow | None = None

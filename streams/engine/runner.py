@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from streams.engine.context import StepContext
     from streams.engine.model import Plan, PlanNode
 
-__all__ = ["advance", "end_run", "fail_action", "finish_wait", "start_run"]
+__all__ = ["advance", "cancel_wait_timer", "emit_step", "end_run", "fail_action", "finish_wait", "start_run"]
 
 # Every run event carries the run's context and its trigger's data (the projector keeps the latest), so both
 # are bounded: a run's events stay small whatever its responses and its event hold.
@@ -36,6 +36,7 @@ _TERMINAL_EVENTS = {
     "failed": et.RUN_FAILED,
     "goal_reached": et.RUN_GOAL_REACHED,
     "cancelled": et.RUN_CANCELLED,
+    "exited": et.RUN_EXITED,
 }
 
 
@@ -138,7 +139,7 @@ def _plan_of(ctx: StepContext, run: Run) -> Plan | None:
     return ctx.definitions.plan(run.workflow_id, run.version)
 
 
-def _emit_step(
+def emit_step(
     ctx: StepContext,
     run: Run,
     node: PlanNode,
@@ -266,13 +267,15 @@ def advance(ctx: StepContext, run: Run, plan: Plan, node_id: str | None) -> None
         key = action_key(run.run_id, node_id, visit)
         outcome = HANDLERS[node.type].execute(ctx, run, plan, node, key)
         if isinstance(outcome, Continue):
-            _emit_step(ctx, run, node, visit, "completed", output=outcome.output, recorded=outcome.input)
+            if outcome.variables:
+                run.variables.update(outcome.variables)
+            emit_step(ctx, run, node, visit, "completed", output=outcome.output, recorded=outcome.input)
             node_id = outcome.target
         elif isinstance(outcome, Wait):
             _wait(ctx, run, node, visit, key, outcome)
             return
         else:
-            _emit_step(ctx, run, node, visit, "failed", error=outcome.message)
+            emit_step(ctx, run, node, visit, "failed", error=outcome.message)
             end_run(ctx, run, "failed", error=f"node {node.id!r} ({node.type}) failed: {outcome.message}")
             return
     end_run(ctx, run, "failed", error="run exceeded the node count of its workflow (corrupted definition)")
@@ -298,9 +301,9 @@ def _wait(ctx: StepContext, run: Run, node: PlanNode, visit: int, key: str, wait
         )
     )
     if wait.action_key is None:
-        _emit_step(ctx, run, node, visit, "pending", scheduled_at=wait.due_at)
+        emit_step(ctx, run, node, visit, "pending", scheduled_at=wait.due_at)
     else:
-        _emit_step(ctx, run, node, visit, "running")
+        emit_step(ctx, run, node, visit, "running")
 
 
 def finish_wait(ctx: StepContext, run: Run, plan: Plan, *, output: dict[str, Any] | None = None) -> None:
@@ -319,7 +322,7 @@ def finish_wait(ctx: StepContext, run: Run, plan: Plan, *, output: dict[str, Any
     run.clear_wait()
     if output is not None:
         run.variables[node.id] = output
-    _emit_step(
+    emit_step(
         ctx,
         run,
         node,
@@ -345,7 +348,7 @@ def fail_action(ctx: StepContext, run: Run, plan: Plan, message: str, *, timer_f
     started = run.wait_started_at
     run.clear_wait()
     visit = run.visits.get(node.id, 1)
-    _emit_step(ctx, run, node, visit, "failed", error=message, started_at=started)
+    emit_step(ctx, run, node, visit, "failed", error=message, started_at=started)
     if node.data.get("continueOnError") is True:
         run.variables[node.id] = {"error": message}
         advance(ctx, run, plan, node.next)

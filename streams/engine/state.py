@@ -30,7 +30,7 @@ APPLIED_WINDOW: Final = 256
 FINISHED_MEMORY: Final = 256
 
 RUNNING: Final = "running"
-TERMINAL_STATUSES: Final = frozenset({"completed", "failed", "goal_reached", "cancelled"})
+TERMINAL_STATUSES: Final = frozenset({"completed", "failed", "goal_reached", "cancelled", "exited"})
 
 
 @dataclass(slots=True)

@@ -6,7 +6,8 @@ Order of work for one event, chosen so that one event has one meaning whatever e
 2. the event's profile changes (contact, segments, opens/clicks of this run's messages); a
    ``contact.snapshot`` stops here: it states what the platform knew already, so it is no news that could
    trigger a run or reach a goal;
-3. goals of every run that was active before the event (so a goal beats a timer firing in the same event);
+3. goals and exit criteria of every run that was active before the event (so a goal beats a timer firing in
+   the same event), then the event is offered to the runs that wait for one (wait_for_event);
 4. internal events addressed to one run: timer fired, action completed/failed, cancel requested, stale run
    detected;
 5. triggers: new runs, executed until they wait or end (goals are not checked on a run's own trigger event).
@@ -35,6 +36,7 @@ from streams.engine.runner import end_run, fail_action, finish_wait
 from streams.engine.stale import fail_stale
 from streams.engine.state import ContactState, Run
 from streams.engine.triggers import start_triggered_runs
+from streams.engine.waiting import offer_event, resume_on_timer
 
 __all__ = ["ERASED_REASON", "Transition", "step"]
 
@@ -67,6 +69,7 @@ def step(state: ContactState, event: Event, *, definitions: DefinitionIndex, now
         return Transition(ctx.build_state(), ctx.effects)
     if ctx.runs:
         check_goals(ctx)
+        offer_event(ctx)
     handle = _ADDRESSED.get(event.type)
     if handle is not None:
         handle(ctx)
@@ -137,7 +140,7 @@ def _timer_fired(ctx: StepContext) -> None:
         limit = node.config.get("action_timeout_ms") if node is not None else None
         fail_action(ctx, run, plan, f"no result within {limit} ms (timed out)", timer_fired=True)
     else:
-        finish_wait(ctx, run, plan)
+        resume_on_timer(ctx, run, plan)
 
 
 def _action_result(ctx: StepContext, *, ok: bool) -> None:

@@ -36,6 +36,7 @@ from streams.engine.nodes import HANDLERS, NODE_TYPES
 from streams.engine.rules import Collector, Problem, check_condition, check_conditions_capped, nonempty_str
 from streams.engine.subscriptions import check_subscribed
 from streams.engine.timeutil import zone
+from streams.engine.windows import check_window
 
 __all__ = ["MAX_CONDITIONS", "MAX_DELAY_SECONDS", "MAX_NODES", "Problem", "check_condition", "validate"]
 
@@ -238,3 +239,17 @@ def _check_settings(settings: Any, out: Collector) -> None:
     tz = settings.get("timezone")
     if tz is not None and (not isinstance(tz, str) or zone(tz) is None):
         out.add("$.settings.timezone", "unknown_timezone", f"unknown IANA time zone {tz!r}")
+    if settings.get("sendWindow") is not None:
+        check_window(settings["sendWindow"], "$.settings.sendWindow", out)
+    exit_when = settings.get("exitWhen")
+    if exit_when is not None:
+        path = "$.settings.exitWhen"
+        if not isinstance(exit_when, dict):
+            out.add(path, "invalid_type", "exitWhen must be an object: {event, conditions}")
+        else:
+            if not nonempty_str(exit_when.get("event")):
+                out.add(f"{path}.event", "missing_required", "exitWhen needs the event type that ends a run")
+            if exit_when.get("conditions") is not None:
+                check_conditions_capped(
+                    exit_when["conditions"], f"{path}.conditions", out, cap=MAX_GOAL_CONDITIONS
+                )

@@ -3,6 +3,9 @@
 ``{{ path }}`` placeholders in the from fields and the other data (template variables, subject lines...)
 are rendered like a webhook's, against the contact, the triggering event and the run. The step record's
 input is what was sent: channel, templateId, the rendered from fields and params, secrets redacted.
+
+Outside its send window (``data.sendWindow``, else the workflow's ``settings.sendWindow``: see
+``streams.engine.windows``) the node waits on a ``send_window`` timer and sends when it fires.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
+from streams.engine import event_types as et
 from streams.engine.effects import SendMessage
-from streams.engine.nodes.base import Continue, NodeHandler, Outcome
+from streams.engine.nodes.base import Continue, NodeHandler, Outcome, Wait
 from streams.engine.redact import redact_data
 from streams.engine.rules import Collector, require
 from streams.engine.templating import render
+from streams.engine.windows import check_window, compile_window, release_at, window_zone
 
 if TYPE_CHECKING:
     from streams.engine.context import StepContext
@@ -32,6 +37,8 @@ MESSAGE_CHANNELS: Final = {
 }
 # The pipeline's from fields travel at the top level of pipeline.message.send; the rest goes in params.
 SENDER_FIELDS: Final = frozenset({"fromName", "fromEmail", "replyTo", "fromNumber", "senderId"})
+# The node's own settings, not the pipeline's.
+_NOT_PARAMS: Final = frozenset({"templateId", "sendWindow"})
 
 
 def _prepare(node: PlanNode) -> None:
@@ -39,7 +46,8 @@ def _prepare(node: PlanNode) -> None:
     channel = MESSAGE_CHANNELS[node.type]
     node.config["channel"] = channel
     node.config["sender"] = {k: v for k, v in data.items() if k in SENDER_FIELDS}
-    node.config["params"] = {k: v for k, v in data.items() if k not in SENDER_FIELDS and k != "templateId"}
+    node.config["params"] = {k: v for k, v in data.items() if k not in SENDER_FIELDS and k not in _NOT_PARAMS}
+    node.config["window"] = compile_window(data.get("sendWindow"))
     node.config["output"] = {"channel": channel, "templateId": data.get("templateId")}
     # Decided once per compiled node: most messages have no placeholder and send their data as it is.
     node.config["templated"] = "{{" in json.dumps([node.config["sender"], node.config["params"]], default=str)
@@ -54,6 +62,17 @@ def _input(channel: str, template_id: Any, sender: dict[str, Any], params: dict[
 
 
 def _execute(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
+    window = node.config["window"] or plan.send_window
+    if window is not None:
+        tz = window_zone(window, ctx.profile.get("timezone"), plan.timezone)
+        release = release_at(window, ctx.now, tz, ctx.contact_id, run.run_id)
+        if release is not None:
+            return Wait(et.TIMER_SEND_WINDOW, release)
+    return _send(ctx, run, plan, node, key)
+
+
+def _send(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
+    """Send now: at once inside the window, or when the send-window timer fires (``on_timer``)."""
     config = node.config
     sender, params, recorded = config["sender"], config["params"], config["input"]
     if config["templated"]:
@@ -80,8 +99,12 @@ def _execute(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -
 def _checker(kind: str) -> Callable[[dict[str, Any], str, Collector], None]:
     def check(data: dict[str, Any], path: str, out: Collector) -> None:
         require(data, "templateId", path, out, kind)
+        if data.get("sendWindow") is not None:
+            check_window(data["sendWindow"], f"{path}.sendWindow", out)
 
     return check
 
 
-HANDLERS: Final = {kind: NodeHandler(_execute, _prepare, _checker(kind)) for kind in MESSAGE_CHANNELS}
+HANDLERS: Final = {
+    kind: NodeHandler(_execute, _prepare, _checker(kind), on_timer=_send) for kind in MESSAGE_CHANNELS
+}
