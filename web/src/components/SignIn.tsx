@@ -3,6 +3,22 @@ import { setToken } from "../api/client";
 import { devSignIn } from "../api/queries";
 import { navigate } from "../app/router";
 
+function remembered(what: string): string | null {
+  try {
+    return localStorage.getItem(`workflows.signIn.${what}`);
+  } catch {
+    return null;
+  }
+}
+
+function remember(what: string, value: string): void {
+  try {
+    localStorage.setItem(`workflows.signIn.${what}`, value);
+  } catch {
+    // not kept: the form starts empty next time
+  }
+}
+
 /** Where to go after signing in: an in-app path only. */
 function safeNext(next: string | null): string {
   return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/sign-in") ? next : "/workflows";
@@ -13,8 +29,9 @@ function safeNext(next: string | null): string {
  * token pasted as is. The token is kept for this browser session.
  */
 export function SignIn({ next, expired }: { next: string | null; expired: boolean }) {
-  const [tenant, setTenant] = useState("tenant-dev");
-  const [user, setUser] = useState("marketer@example.com");
+  // The last development sign-in is offered again (after a session ends, the same tenant sees its drafts).
+  const [tenant, setTenant] = useState(() => remembered("tenant") ?? "tenant-dev");
+  const [user, setUser] = useState(() => remembered("user") ?? "marketer@example.com");
   const [token, setTokenText] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -40,7 +57,10 @@ export function SignIn({ next, expired }: { next: string | null; expired: boolea
             setBusy(true);
             setError(null);
             try {
-              done(await devSignIn(tenant.trim(), user.trim()));
+              const token = await devSignIn(tenant.trim(), user.trim());
+              remember("tenant", tenant.trim());
+              remember("user", user.trim());
+              done(token);
             } catch (err) {
               setError(
                 err instanceof Error && "status" in err && (err.status === 404 || err.status === 403)

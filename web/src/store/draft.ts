@@ -51,21 +51,34 @@ export function useAutosave(store: EditorStore, key: string, baseVersion: number
   useEffect(() => {
     if (!enabled) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let pending = false;
+    const write = () => {
+      pending = false;
+      clearTimeout(timer);
+      // Saved as a version meanwhile: nothing of its own to keep.
+      if (!store.getState().dirty) return;
+      try {
+        storeDraft(key, { definition: store.getState().toDefinition(), baseVersion, savedAt: new Date().toISOString() });
+        setStatus({ state: "saved", at: new Date() });
+      } catch (e) {
+        setStatus({ state: "error", message: e instanceof Error ? e.message : "the browser refused to keep the draft" });
+      }
+    };
     const unsubscribe = store.subscribe((s, prev) => {
       if (s.revision === prev.revision || !s.dirty) return;
       clearTimeout(timer);
+      pending = true;
       setStatus({ state: "saving" });
-      timer = setTimeout(() => {
-        try {
-          storeDraft(key, { definition: store.getState().toDefinition(), baseVersion, savedAt: new Date().toISOString() });
-          setStatus({ state: "saved", at: new Date() });
-        } catch (e) {
-          setStatus({ state: "error", message: e instanceof Error ? e.message : "the browser refused to keep the draft" });
-        }
-      }, DRAFT_DEBOUNCE_MS);
+      timer = setTimeout(write, DRAFT_DEBOUNCE_MS);
     });
+    // Leaving (another screen, sign-in after a 401, closing the tab) keeps the last edit too.
+    const flush = () => {
+      if (pending) write();
+    };
+    addEventListener("pagehide", flush);
     return () => {
-      clearTimeout(timer);
+      flush();
+      removeEventListener("pagehide", flush);
       unsubscribe();
     };
   }, [store, key, baseVersion, enabled]);
