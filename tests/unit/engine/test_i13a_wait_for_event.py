@@ -228,3 +228,14 @@ def test_simulate_takes_received_or_timeout() -> None:
     assert received.path == ["w", "thanks"]
     [send] = [e for e in received.effects if isinstance(e, SendMessage)]
     assert send.params == {"orderId": "o-9"}
+
+
+def test_an_awaited_or_exit_event_type_nobody_publishes_is_a_warning() -> None:
+    d = cart_flow()
+    d["settings"] = {"exitWhen": {"event": "contact.unsubscribed"}}
+    found = [
+        (p.path, p.code, p.severity, p.node_id) for p in validate(d, subscribed_types=["cart.abandoned"])
+    ]
+    assert ("$.nodes[0].data.event", "unsubscribed_event_type", "warning", "w") in found
+    assert ("$.settings.exitWhen.event", "unsubscribed_event_type", "warning", None) in found
+    assert validate(d, subscribed_types=["cart.*", "order.>", "contact.unsubscribed"]) == []
