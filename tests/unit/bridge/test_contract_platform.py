@@ -64,7 +64,13 @@ def every_subject() -> list[dict[str, Any]]:
         workflow_id="wf-cap",
     )
     done = workflow([node("end", "end")], trigger={"type": "event", "event": "signup"}, workflow_id="wf-done")
-    h = Harness(chain, hook, capped, done)
+    leaving = workflow(
+        [node("d", "delay", duration=1, unit="days")],
+        trigger={"type": "event", "event": "visit"},
+        settings={"exitWhen": {"event": "unsubscribed"}},
+        workflow_id="wf-exit",
+    )
+    h = Harness(chain, hook, capped, done, leaving)
     out = published(h.create(email="ada@example.com"))
     out += published(h.apply("order.placed", {}))  # goal: the chain's run ends
     out += published(h.apply("signup", {}, event_id="signup"))
@@ -78,6 +84,8 @@ def every_subject() -> list[dict[str, Any]]:
     out += published(h.apply("ping", {}, event_id="ping-1"))
     out += published(h.apply("ping", {}, event_id="ping-2"))  # capped
     out += published(h.apply(et.RUN_CANCEL_REQUESTED, {"runId": run_id("ping-1", "wf-cap")}))
+    out += published(h.apply("visit", {}, event_id="visit-1"))
+    out += published(h.apply("unsubscribed", {}))  # exit criteria: the run ends as exited
     out += published(h.apply(et.CONTACT_ERASE_REQUESTED, {}, event_id="erase-1"))
     return out
 
