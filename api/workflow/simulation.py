@@ -6,6 +6,11 @@ Budgets (``ApiSettings``): events per request (``simulate_max_events``), engine 
 ``simulation_budget_exceeded`` naming the budget: a truncated path could be mistaken for the whole one.
 The engine runs in a worker thread, at most ``simulate_concurrency`` at once, so the event loop keeps serving
 other requests (one simulation once held it for 0.93 s).
+
+The sample contact is the profile of a ``contact.created`` event that carries none of its own (no data at
+all): the engine reads such an event's data as the whole profile, so ``{"type": "contact.created"}`` would
+otherwise replace the sample contact with an empty one and simulate an empty path. An event with
+``data.contact``, or with data that is itself a profile (the engine's rule), keeps its own.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from api.errors import NotFoundError, UnprocessableError
 from api.workflow import repository, service
 from api.workflow.schemas import SimulateIn
 from streams.engine import DefinitionError, EngineError, compile_definition
+from streams.engine.event_types import CONTACT_CREATED
 from streams.engine.simulate import SimulationBudget, SimulationBudgetError, simulate
 
 _DAY_MS = 86_400_000
@@ -45,6 +51,17 @@ def _budget_error(exc: SimulationBudgetError) -> UnprocessableError:
             {"path": "$", "code": exc.limit, "message": str(exc), "limit": exc.maximum, "setting": setting}
         ],
     )
+
+
+def _with_sample_profile(events: list[dict[str, Any]], contact: dict[str, Any]) -> list[dict[str, Any]]:
+    """A ``contact.created`` event without a profile of its own gets the sample contact (``data.contact``)."""
+    out = []
+    for event in events:
+        data = event.get("data") or {}
+        if event.get("type") == CONTACT_CREATED and not data:
+            event = {**event, "data": {"contact": dict(contact)}}
+        out.append(event)
+    return out
 
 
 def _answer_bytes(value: Mapping[str, Any]) -> int:
@@ -119,7 +136,9 @@ async def run(
     start = body.start or datetime.now(UTC)
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
-    events = [e.model_dump(by_alias=True, exclude_none=True) for e in body.events]
+    events = _with_sample_profile(
+        [e.model_dump(by_alias=True, exclude_none=True) for e in body.events], body.contact
+    )
     budget = SimulationBudget(
         max_steps=options.simulate_max_steps,
         max_span_ms=options.simulate_max_span_days * _DAY_MS,

@@ -152,9 +152,10 @@ describe("the form", () => {
     expect(eventsFromRows([{ type: "x", offset: 1, unit: "days", data: "{" }]).ok).toBe(false);
   });
 
-  it("gives a contact.created event without data the sample contact", () => {
+  it("sends the sample contact once, and events as typed (the API gives it to an event without a profile)", () => {
     const req = buildRequest({ source: "website_signup" }, [{ type: "contact.created", offset: 0, unit: "seconds", data: "" }], START);
-    expect(req.ok && req.value.events).toEqual([{ type: "contact.created", at: 0, data: { contact: { source: "website_signup" } } }]);
+    expect(req.ok && req.value.contact).toEqual({ source: "website_signup" });
+    expect(req.ok && req.value.events).toEqual([{ type: "contact.created", at: 0 }]);
     expect(req.ok && req.value.start).toBe(new Date(START).toISOString());
   });
 });

@@ -348,18 +348,14 @@ export function eventsFromRows(rows: EventRow[]): Parsed<SimulatedEvent[]> {
 }
 
 /**
- * The request body. A `contact.created` event carries the contact's whole profile (`data.contact`) and the
- * engine takes the profile from it, so such an event without data of its own carries the sample contact:
- * the contact the user typed is the one the run sees.
+ * The request body. The sample contact is sent as it is; the API gives it as the profile to a
+ * `contact.created` event that carries none of its own, so the contact the user typed is the one the run sees.
  */
 export function buildRequest(contact: Record<string, unknown>, rows: EventRow[], start: number): Parsed<SimulateIn> {
   const events = eventsFromRows(rows);
   if (!events.ok) return events;
-  const withContact = events.value.map((e) =>
-    e.type === "contact.created" && !e.data ? { ...e, data: { contact } } : e,
-  );
   return {
     ok: true,
-    value: { contact, events: withContact, start: new Date(start).toISOString(), autoCompleteActions: true },
+    value: { contact, events: events.value, start: new Date(start).toISOString(), autoCompleteActions: true },
   };
 }
