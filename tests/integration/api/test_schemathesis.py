@@ -65,7 +65,7 @@ def test_api_conforms_to_its_openapi(server: str, migrated: Settings, engine: As
     for result in schema.get_all_operations():
         operation = result.ok()
         if operation.path == "/healthz":
-            continue  # its 503 depends on other engineers' services, not on the input
+            continue  # its 503 depends on the shared services, not on the input
 
         @given(case=operation.as_strategy())
         @settings(

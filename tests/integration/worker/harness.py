@@ -34,7 +34,7 @@ def free_port() -> int:
 
 @dataclass
 class Stack:
-    """One test's topics and consumer group: nothing is shared with other tests or engineers."""
+    """One test's topics and consumer group: nothing is shared with other tests or test runs."""
 
     bootstrap: str
     uid: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
