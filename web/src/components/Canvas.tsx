@@ -65,7 +65,7 @@ export function Canvas({ onAdd }: { onAdd: (item: PaletteItem, at?: { x: number;
   );
 
   return (
-    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas" data-node-count={nodes.length}>
       <ReactFlow<FlowNode, FlowEdge>
         nodes={nodes}
         edges={edges}
@@ -75,6 +75,7 @@ export function Canvas({ onAdd }: { onAdd: (item: PaletteItem, at?: { x: number;
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         deleteKeyCode={null}
+        onlyRenderVisibleElements
         fitView
         fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
         minZoom={0.1}
