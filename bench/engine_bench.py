@@ -6,6 +6,10 @@ Run: ``python bench/engine_bench.py [--contacts N] [--repeats R]``. Prints the m
 * ``10-node``: a 10-node workflow (trigger match, condition, send, tag, delay, condition, send, update,
   end) over many contacts, 4 events per contact (created, opened, updated, timer fired), each event paying
   what the worker pays: state from_dict, Event.from_dict, step, state to_dict, effect to_dict;
+* ``wait + window``: a 10-node abandoned-cart workflow with a ``wait_for_event`` (correlated on the cart)
+  and a send window with smoothing, 4 events per contact (abandoned, an unrelated update offered to the
+  wait, the order that resumes it, the send-window timer), same per-event costs; its rate should stay
+  within 20 % of the 10-node case;
 * ``1000 workflows``: trigger matching for one tenant with 1,000 active workflows spread over 50 event
   types (each event type has 20 candidate workflows with conditions; 1 in 20 matches), same per-event
   costs;
@@ -86,6 +90,91 @@ def ten_node_workflow() -> dict[str, Any]:
             }
         ],
     }
+
+
+def wait_window_workflow() -> dict[str, Any]:
+    return {
+        "id": "wf-cart",
+        "tenantId": TENANT,
+        "version": 1,
+        "status": "active",
+        "trigger": {"type": "event", "event": "cart.abandoned"},
+        "settings": {
+            "sendWindow": {
+                "days": ["mon", "tue", "wed", "thu", "fri"],
+                "start": "09:00",
+                "end": "17:00",
+                "timezone": "contact",
+                "smoothing": {"amount": 30, "unit": "minutes"},
+            }
+        },
+        "nodes": [
+            {
+                "id": "n1",
+                "type": "condition",
+                "data": {"conditions": [{"field": "event.data.cartId", "operator": "exists"}]},
+            },
+            {"id": "n2", "type": "add_tag", "data": {"tag": "abandoned"}},
+            {
+                "id": "n3",
+                "type": "wait_for_event",
+                "data": {
+                    "event": "order.placed",
+                    "correlate": ["cartId"],
+                    "timeout": {"amount": 2, "unit": "days"},
+                },
+            },
+            {
+                "id": "n4",
+                "type": "send_email",
+                "data": {"templateId": "tpl-thanks", "orderId": "{{ waited.orderId }}"},
+            },
+            {"id": "n5", "type": "update_contact", "data": {"attributes": {"bought": True}}},
+            {
+                "id": "n6",
+                "type": "condition",
+                "data": {"conditions": [{"field": "hasOpened", "operator": "equals", "value": True}]},
+            },
+            {"id": "n7", "type": "send_sms", "data": {"templateId": "tpl-sms"}},
+            {"id": "n8", "type": "send_email", "data": {"templateId": "tpl-reminder"}},
+            {"id": "n9", "type": "end", "data": {}},
+            {"id": "n10", "type": "end", "data": {}},
+        ],
+        "edges": [
+            {"source": "trigger", "target": "n1"},
+            {"source": "n1", "target": "n2", "branch": "true"},
+            {"source": "n1", "target": "n10", "branch": "false"},
+            {"source": "n2", "target": "n3"},
+            {"source": "n3", "target": "n4", "branch": "received"},
+            {"source": "n3", "target": "n8", "branch": "timeout"},
+            {"source": "n4", "target": "n5"},
+            {"source": "n5", "target": "n6"},
+            {"source": "n6", "target": "n7", "branch": "true"},
+            {"source": "n6", "target": "n9", "branch": "false"},
+            {"source": "n7", "target": "n9"},
+            {"source": "n8", "target": "n9"},
+        ],
+    }
+
+
+def wait_window_events(contacts: int) -> list[tuple[dict[str, Any], int]]:
+    """Per contact: cart abandoned (waits), an unrelated update, the order (resumes; the thank-you waits
+    for the send window: 00:02 UTC is outside it), the send-window timer (sends, to the end)."""
+    events = []
+    for i in range(contacts):
+        contact = f"c{i}"
+        run_id = run_id_for(TENANT, "wf-cart", contact, f"{contact}-cart")
+        cart = {"cartId": f"cart-{i}"}
+        events.append((envelope(f"{contact}-cart", "cart.abandoned", contact, T0, cart), T0))
+        change = {"changes": {"attributes.score": i}}
+        events.append((envelope(f"{contact}-upd", "contact.updated", contact, T0 + 60_000, change), T0))
+        order = {**cart, "orderId": f"o-{i}"}
+        events.append((envelope(f"{contact}-order", "order.placed", contact, T0 + 120_000, order), T0))
+        timer = {"runId": run_id, "timerId": f"{run_id}:n4:1:send_window", "kind": "send_window"}
+        events.append(
+            (envelope(f"{contact}-timer", "workflow.timer.fired", contact, T0 + DAY, timer), T0 + DAY)
+        )
+    return sorted(events, key=lambda e: e[1])
 
 
 def envelope(event_id: str, kind: str, contact: str, at: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -219,6 +308,12 @@ def main() -> None:
         "10-node workflow, state round trip per event", lambda: run_worker_loop(ten, events), args.repeats
     )
 
+    cart = DefinitionIndex([compile_definition(wait_window_workflow())])
+    cart_events = wait_window_events(args.contacts)
+    cart_rate = measure(
+        "wait_for_event + send window, 10 nodes", lambda: run_worker_loop(cart, cart_events), args.repeats
+    )
+
     spread = many_workflows(types=50)
     spread_events = many_events(20_000, types=50)
     spread_rate = measure(
@@ -237,6 +332,11 @@ def main() -> None:
 
     print()
     print(f"10-node / baseline ratio:       {ten_rate / baseline:.3f}")
+    print(f"wait + window / baseline ratio: {cart_rate / baseline:.3f}")
+    drop = 1 - cart_rate / ten_rate
+    print(
+        f"wait + window vs 10-node: {drop:+.1%} drop ({'OK' if drop <= 0.20 else 'OVER 20 %'}, at most 20 %)"
+    )
     print(f"1000-wf spread / baseline ratio: {spread_rate / baseline:.3f}")
     print(f"1000-wf same-type / baseline:    {same_rate / baseline:.3f}")
     print(f"1000-wf full scan / baseline:    {scan_rate / baseline:.4f}")

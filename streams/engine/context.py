@@ -35,6 +35,7 @@ class StepContext:
         "effects",
         "event",
         "finished",
+        "memo",
         "now",
         "profile",
         "runs",
@@ -57,6 +58,8 @@ class StepContext:
         self._finished_owned = False
         self.effects: list[Effect] = []
         self._event_view: dict[str, Any] | None = None
+        # Per step: what run events of one run share while it does not change (runner.run_fields).
+        self.memo: dict[str, Any] = {}
 
     # -- effects -----------------------------------------------------------------------------------------
     def emit(self, effect: Effect) -> None:

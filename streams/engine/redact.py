@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
@@ -38,8 +39,10 @@ _SECRET_KEYS: Final = frozenset({"auth", "pwd", "pass", "bearer", "jwt"})
 _NORMALIZE: Final = re.compile(r"[_\-\s]")
 
 
+@lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
-    """A data key whose value is a secret by its name (``apiKey``, ``client_secret``, ``X-Auth-Token``...)."""
+    """A data key whose value is a secret by its name (``apiKey``, ``client_secret``, ``X-Auth-Token``...).
+    Cached: the same few keys come back in every event and every step record."""
     k = _NORMALIZE.sub("", key.lower())
     return k in _SECRET_KEYS or any(part in k for part in _SECRET_PARTS)
 

@@ -40,10 +40,12 @@ _TERMINAL_EVENTS = {
 }
 
 
-def run_fields(run: Run, plan: Plan | None) -> dict[str, Any]:
+def run_fields(run: Run, plan: Plan | None, memo: dict[str, Any] | None = None) -> dict[str, Any]:
     """What every run event carries. ``plan`` is the run's version (None when it is gone: the trigger type
     and goal name are then unknown). ``workflowVersion`` and ``goalReachedId`` are the projector's names;
-    ``version``, ``triggerType``, ``goalId`` and ``goalName`` are the platform's."""
+    ``version``, ``triggerType``, ``goalId`` and ``goalName`` are the platform's. ``memo`` (one step's)
+    reuses the redacted context and trigger data while the run's variables have not changed: a step
+    records several nodes of one run, and redacting them again for each record was a third of its cost."""
     trigger = run.trigger
     trigger_event: dict[str, Any] = {
         "id": trigger.get("id"),
@@ -71,13 +73,53 @@ def run_fields(run: Run, plan: Plan | None) -> dict[str, Any]:
         fields["goalId"] = goal_id
         fields["goalName"] = _goal_name(plan, goal_id)
     # For the run read model only (the bridge publishes neither): see run_context and trigger_data.
-    fields["context"] = run_context(run)
-    fields["triggerData"] = trigger_data(run)
+    fields["context"], fields["triggerData"] = _context_and_trigger(run, memo)
     return fields
+
+
+def _context_and_trigger(run: Run, memo: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    if memo is None:
+        return run_context(run), trigger_data(run)
+    state = (run.has_opened, run.has_clicked)
+    cached = memo.get(run.run_id)
+    if cached is not None and cached[0] == run.variables and cached[1] == state:
+        return cached[2], cached[3]
+    context = run_context(run)
+    data = cached[3] if cached is not None else trigger_data(run)  # a run's trigger never changes
+    # A shallow copy: variables are replaced by node id, never changed inside.
+    memo[run.run_id] = (dict(run.variables), state, context, data)
+    return context, data
 
 
 def _size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode())
+
+
+def _within(value: dict[str, Any], limit: int) -> bool:
+    """Whether ``value`` is surely at most ``limit`` bytes as compact JSON, without encoding it: in objects
+    of strings, numbers, booleans, nulls and objects, a character takes at most 6 bytes (``\\uXXXX``) and
+    a number its repr. False means "measure it", not "too large"."""
+    return _bound(value, limit) is not None
+
+
+def _bound(value: dict[str, Any], limit: int) -> int | None:
+    bound = 2
+    for key, item in value.items():
+        bound += 6 * len(key) + 4
+        if isinstance(item, str):
+            bound += 6 * len(item)
+        elif item is None or isinstance(item, bool | int | float):
+            bound += len(repr(item))
+        elif isinstance(item, dict):
+            inner = _bound(item, limit - bound)
+            if inner is None:
+                return None
+            bound += inner
+        else:
+            return None
+        if bound > limit:
+            return None
+    return bound
 
 
 def run_context(run: Run) -> dict[str, Any]:
@@ -100,7 +142,7 @@ def run_context(run: Run) -> dict[str, Any]:
     }
     context["responses"] = responses
     context["variables"] = redact_data(run.variables)
-    if _size(context) <= MAX_CONTEXT_BYTES:
+    if _within(context, MAX_CONTEXT_BYTES) or _size(context) <= MAX_CONTEXT_BYTES:
         return context
     context["truncated"] = True
     context["variables"] = {
@@ -118,7 +160,7 @@ def trigger_data(run: Run) -> dict[str, Any]:
     if not isinstance(data, dict) or not data:
         return {}
     redacted: dict[str, Any] = redact_data(data)
-    if _size(redacted) <= MAX_TRIGGER_DATA_BYTES:
+    if _within(redacted, MAX_TRIGGER_DATA_BYTES) or _size(redacted) <= MAX_TRIGGER_DATA_BYTES:
         return redacted
     return {"truncated": True, "keys": sorted(str(k) for k in redacted)[:_LISTED_KEYS]}
 
@@ -180,7 +222,7 @@ def emit_step(
             step_key(key, status),
             et.NODE_EXECUTED,
             ctx.now,
-            run_fields(run, _plan_of(ctx, run)),
+            run_fields(run, _plan_of(ctx, run), ctx.memo),
             record,
         )
     )
@@ -215,7 +257,7 @@ def start_run(ctx: StepContext, run: Run, plan: Plan) -> None:
             run_event_key(run.run_id, et.RUN_STARTED),
             et.RUN_STARTED,
             ctx.now,
-            run_fields(run, plan),
+            run_fields(run, plan, ctx.memo),
             None,
         )
     )
@@ -242,7 +284,7 @@ def end_run(
             run_event_key(run.run_id, event_type),
             event_type,
             ctx.now,
-            run_fields(run, _plan_of(ctx, run)),
+            run_fields(run, _plan_of(ctx, run), ctx.memo),
             None,
         )
     )
