@@ -23,8 +23,13 @@ export function templateByKey(key: string | null): Template | undefined {
   return TEMPLATES.find((t) => t.key === key);
 }
 
-/** A template as a new draft: its content without the keys a saved workflow owns. */
+/**
+ * A template as a new draft: its content without the keys a saved workflow owns, and without node
+ * positions: the files place nodes 100 px apart, closer than a node is wide, so the canvas lays the
+ * draft out itself (as Tidy up would).
+ */
 export function draftFromTemplate(t: Template): WorkflowDefinition {
   const { id: _id, tenantId: _tenant, version: _version, status: _status, ...rest } = structuredClone(t.definition);
-  return rest as WorkflowDefinition;
+  const nodes = rest.nodes?.map(({ position: _position, ...node }) => node);
+  return { ...rest, ...(nodes ? { nodes } : {}) } as WorkflowDefinition;
 }

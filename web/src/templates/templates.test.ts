@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { definitionToGraph, graphToDefinition } from "../graph/convert";
+import { NODE_HEIGHT, NODE_WIDTH } from "../graph/types";
 import { draftFromTemplate, TEMPLATES, templateByKey } from ".";
 
 describe("templates gallery", () => {
@@ -16,5 +17,17 @@ describe("templates gallery", () => {
     expect(draft.id).toBeUndefined();
     const back = graphToDefinition(definitionToGraph(draft));
     expect(back.nodes?.map((n) => n.id)).toEqual(draft.nodes?.map((n) => n.id));
+  });
+
+  it("draws every template's nodes apart from each other (none overlaps another)", () => {
+    for (const t of TEMPLATES) {
+      const boxes = definitionToGraph(draftFromTemplate(t)).nodes.map((n) => ({ id: n.id, ...n.position }));
+      for (const a of boxes)
+        for (const b of boxes) {
+          if (a.id >= b.id) continue;
+          const apart = Math.abs(a.x - b.x) >= NODE_WIDTH || Math.abs(a.y - b.y) >= NODE_HEIGHT;
+          expect(apart, `${t.key}: ${a.id} and ${b.id} overlap`).toBe(true);
+        }
+    }
   });
 });
