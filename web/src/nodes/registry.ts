@@ -157,6 +157,14 @@ const COLOURS = {
   end: "#475569",
 };
 
+/** What each channel sends, for its description ("Send an email from a template"). */
+const MESSAGE_NOUNS: Record<string, string> = {
+  send_email: "an email",
+  send_sms: "an SMS",
+  send_whatsapp: "a WhatsApp message",
+  send_push: "a push notification",
+};
+
 const message = (
   type: string,
   label: string,
@@ -166,7 +174,7 @@ const message = (
   type,
   group: "actions",
   label,
-  description: `Send a ${label.replace(/^Send /, "").toLowerCase()} from a template`,
+  description: `Send ${MESSAGE_NOUNS[type] ?? "a message"} from a template`,
   icon,
   colour: COLOURS.message,
   defaults: () => ({ templateId: "" }),
