@@ -36,7 +36,7 @@ export function ValidationPanel({ pinned, pending, error }: { pinned: Pinned; pe
       <button type="button" className="panel-head" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="validation-toggle">
         <span className={`dot ${pinned.errors ? "error" : pinned.warnings ? "warning" : "ok"}`} />
         Problems: <span data-testid="validation-summary">{summary}</span>
-        {pending && <span className="hint"> · checking</span>}
+        {pending && summary !== "Checking…" && <span className="hint"> · checking</span>}
       </button>
       {open && (
         <>
