@@ -204,18 +204,7 @@ def test_save_activate_and_an_event_on_nats_is_counted_in_the_list(page: Page, a
     shot(page, "screens-activated")
     app.stack.wait_definitions_synced()
 
-    async def publish() -> None:
-        observer = Observer(app.stack)
-        await observer.open()
-        try:
-            await observer.publish("contact.created", app.tenant, f"c-{uuid.uuid4().hex[:8]}", {})
-        finally:
-            await observer.close()
-
-    # Playwright's sync API holds this thread's event loop: publish from another thread.
-    worker = threading.Thread(target=lambda: asyncio.run(publish()))
-    worker.start()
-    worker.join(60)
+    publish_on_nats(app, f"c-{uuid.uuid4().hex[:8]}")
     app.api.wait_runs(wf_id, count=1)
 
     page.get_by_role("link", name="Workflows").first.click()
@@ -297,3 +286,74 @@ def test_a_401_goes_to_sign_in_and_back_with_the_edit_kept(page: Page, app: App)
     assert b.definition()["nodes"][0]["data"]["templateId"] == "tpl-kept-through-401"
     expect(b.node("hello")).to_contain_text("tpl-kept-through-401")
     shot(page, "screens-draft-restored")
+
+
+def publish_on_nats(app: App, *contacts: str) -> None:
+    """contact.created for each contact on NATS, from another thread (Playwright holds this one's loop)."""
+
+    async def go() -> None:
+        observer = Observer(app.stack)
+        await observer.open()
+        try:
+            for c in contacts:
+                await observer.publish("contact.created", app.tenant, c, {})
+        finally:
+            await observer.close()
+
+    worker = threading.Thread(target=lambda: asyncio.run(go()))
+    worker.start()
+    worker.join(60)
+
+
+def test_publish_shows_the_diff_and_waiting_runs_then_pause_and_revert(page: Page, app: App) -> None:
+    waits = welcome("Publish with waiting runs")
+    waits["nodes"].insert(
+        0,
+        {
+            "id": "pause-1d",
+            "type": "delay",
+            "position": {"x": 0, "y": 0},
+            "data": {"duration": 1, "unit": "days"},
+        },
+    )
+    waits["edges"] = [
+        {"id": "e-0", "source": "trigger", "target": "pause-1d"},
+        {"id": "e-1", "source": "pause-1d", "target": "hello"},
+        {"id": "e-2", "source": "hello", "target": "done"},
+    ]
+    wf = app.api.create_active(waits)
+    publish_on_nats(app, f"c-{uuid.uuid4().hex[:8]}")
+    app.api.wait_runs(wf["id"], count=1, status="running")
+
+    b = open_editor(page, app, wf["id"], "hello")
+    expect(page.get_by_test_id("save")).to_have_text(re.compile("Publish"))
+    b.select("hello")
+    b.fill("Template id", "tpl-published")
+    page.get_by_test_id("save").click()
+    dialog = page.get_by_test_id("publish-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_test_id("diff-node-hello")).to_have_attribute("data-change", "changed")
+    expect(dialog.get_by_test_id("publish-waiting-total")).to_have_text("1", timeout=15_000)
+    shot(page, "screens-publish-dialog")
+    dialog.get_by_test_id("publish-dialog-confirm").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_test_id("workflow-status")).to_contain_text("v2")
+    assert app.api.call("GET", f"/{wf['id']}")["version"] == 2
+
+    page.get_by_test_id("pause").click()
+    pause = page.get_by_test_id("pause-dialog")
+    expect(pause.get_by_test_id("in-flight")).to_contain_text("1")
+    shot(page, "screens-pause-dialog")
+    pause.get_by_test_id("pause-dialog-confirm").click()
+    expect(pause).to_be_hidden()
+    expect(page.get_by_test_id("workflow-status")).to_contain_text("paused")
+
+    page.get_by_test_id("history-toggle").click()
+    page.get_by_test_id("history-revert-1").click()
+    revert = page.get_by_test_id("revert-dialog")
+    expect(revert).to_be_visible()
+    shot(page, "screens-revert-dialog")
+    revert.get_by_test_id("revert-dialog-confirm").click()
+    expect(revert).to_be_hidden()
+    expect(b.node("hello")).to_contain_text("tpl-welcome")
+    expect(b.node("hello")).not_to_contain_text("tpl-published")
