@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import ENUM, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 WORKFLOW_STATUSES = ("draft", "active", "paused", "archived")
-RUN_STATUSES = ("running", "completed", "failed", "goal_reached", "cancelled")
+RUN_STATUSES = ("running", "completed", "failed", "goal_reached", "cancelled", "exited")
 STEP_STATUSES = ("pending", "running", "completed", "failed", "skipped")
 
 workflow_status = ENUM(*WORKFLOW_STATUSES, name="workflow_status", create_type=False)
@@ -164,6 +164,8 @@ class WorkflowRunCounters(Base):
     failed: Mapped[int] = mapped_column(BigInteger, default=0)
     goal_reached: Mapped[int] = mapped_column(BigInteger, default=0)
     cancelled: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Runs settings.exitWhen ended (status exited): neither completed nor a goal.
+    exited: Mapped[int] = mapped_column(BigInteger, default=0)
     duration_ms_sum: Mapped[int] = mapped_column(BigInteger, default=0)
     finished: Mapped[int] = mapped_column(BigInteger, default=0)
     # Enrolments a re-entry cap refused (counted from workflow_enrolment_skips).

@@ -19,7 +19,7 @@ import orjson
 from streams.engine import event_types
 from workflows.identifiers import contact_id_problem, node_id_problem, tenant_id_problem
 
-RUN_STATUSES: Final = frozenset({"running", "completed", "failed", "goal_reached", "cancelled"})
+RUN_STATUSES: Final = frozenset({"running", "completed", "failed", "goal_reached", "cancelled", "exited"})
 TERMINAL: Final = RUN_STATUSES - {"running"}
 STEP_RANK: Final = {"pending": 0, "running": 1, "completed": 2, "failed": 2, "skipped": 2}
 # Fixed forever: step ids derive from (run, node, visit) so replays upsert the same rows.

@@ -22,6 +22,7 @@ RUN_BUCKET = {
     "failed": "failed",
     "goal_reached": "goal_reached",
     "cancelled": "cancelled",
+    "exited": "exited",
 }
 STEP_BUCKET = {
     "pending": "waiting",

@@ -28,6 +28,7 @@ RUN_COLUMNS = (
     "failed",
     "goal_reached",
     "cancelled",
+    "exited",
     "duration_ms_sum",
     "finished",
     "skipped_enrolments",
@@ -206,6 +207,7 @@ async def true_run_counts(conn: AsyncConnection) -> dict[uuid.UUID, dict[str, in
             "count(*) FILTER (WHERE status = 'failed') AS failed, "
             "count(*) FILTER (WHERE status = 'goal_reached') AS goal_reached, "
             "count(*) FILTER (WHERE status = 'cancelled') AS cancelled, "
+            "count(*) FILTER (WHERE status = 'exited') AS exited, "
             "coalesce(sum(round(extract(epoch FROM completed_at - started_at) * 1000)) "
             "  FILTER (WHERE status <> 'running' AND completed_at IS NOT NULL), 0)::bigint "
             "  AS duration_ms_sum, "

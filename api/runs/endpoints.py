@@ -112,6 +112,7 @@ async def get_run(
         **run.model_dump(),
         steps=[StepOut.model_validate(s) for s in found["steps"]],
         resumes_at=found["resumes_at"],
+        waiting_for=found["waiting_for"],
     )
     return Envelope(data=out)
 

@@ -11,7 +11,7 @@ from pydantic import Field
 from api.kit.schemas import Input, Schema, Timestamp
 from api.kit.text import CONTACT_ID_PATTERN, NO_NUL_PATTERN
 
-RunStatus = Literal["running", "completed", "failed", "goal_reached", "cancelled"]
+RunStatus = Literal["running", "completed", "failed", "goal_reached", "cancelled", "exited"]
 StepStatus = Literal["pending", "running", "completed", "failed", "skipped"]
 
 
@@ -45,9 +45,27 @@ class StepOut(Schema):
     scheduled_at: datetime | None
 
 
+class WaitingForOut(Schema):
+    """What a running run waits for now, and until when at the latest."""
+
+    kind: Literal["event", "send_window", "delay", "wait_until", "action"] = Field(
+        description="event: a wait_for_event node; send_window: a message node outside its send window; "
+        "delay / wait_until: those nodes; action: an HTTP call in flight"
+    )
+    node_id: str
+    event_type: str | None = Field(default=None, description="the awaited event type (kind event)")
+    until: datetime | None = Field(
+        description="the timeout (event), the window's next opening with smoothing (send_window), the due "
+        "time (delay, wait_until); null for an action"
+    )
+
+
 class RunDetailOut(RunOut):
     steps: list[StepOut]
     resumes_at: datetime | None = Field(description="when a waiting run's pending timer is due, if any")
+    waiting_for: WaitingForOut | None = Field(
+        default=None, description="what the run waits for now; null when it is not waiting or has ended"
+    )
 
 
 class TriggerIn(Input):
@@ -103,6 +121,7 @@ class StatsOut(Schema):
                     "conversionRate": 13.79,
                     "avgDuration": 172800,
                     "cancelledRuns": 200,
+                    "exitedRuns": 40,
                     "skippedEnrolments": 12,
                     "nodeStats": {
                         "node-1": {
@@ -137,6 +156,11 @@ class StatsOut(Schema):
     avg_duration: int = Field(description="mean seconds from start to end over finished runs")
     node_stats: dict[str, NodeStatsOut]
     cancelled_runs: int = Field(default=0, description="runs cancelled by an operator or an erasure")
+    exited_runs: int = Field(
+        default=0,
+        description="runs settings.exitWhen ended (status exited): not completed, not a goal, not counted "
+        "in conversionRate",
+    )
     skipped_enrolments: int = Field(
         default=0,
         description="enrolments a re-entry cap (settings.maxActiveRunsPerContact, or the per-contact cap) "

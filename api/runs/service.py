@@ -21,6 +21,7 @@ from api.errors import ConflictError, NotFoundError
 from api.kit.cursor import decode_cursor, encode_cursor
 from api.outbox import records
 from api.runs import repository
+from api.runs.waiting import waiting_for
 from api.workflow import service as workflows
 from streams.engine import event_types, run_id_for
 from workflows.settings import Settings
@@ -76,7 +77,8 @@ async def detail(
     run = await _run(session, principal=principal, workflow_id=workflow_id, run_id=run_id)
     steps = await repository.steps(session, run_id=run.id)
     resumes = await repository.resumes_at(session, run_id=run.id)
-    return {"run": run, "steps": steps, "resumes_at": resumes}
+    waits = waiting_for(run.status, run.current_node_id, steps)
+    return {"run": run, "steps": steps, "resumes_at": resumes, "waiting_for": waits}
 
 
 def stats_view(
@@ -89,18 +91,21 @@ def stats_view(
       successful end); ``goalReachedRuns`` is a subset of it.
     * ``conversionRate``: goalReachedRuns / completedRuns x 100, two decimals; 0 while nothing completed.
     * ``cancelledRuns``: runs an operator (or an erasure) cancelled; not completed.
+    * ``exitedRuns``: runs ``settings.exitWhen`` ended (an unsubscribe, say); neither completed nor a goal,
+      so they lower no conversion rate and raise none.
     * ``skippedEnrolments``: enrolments a re-entry cap refused (``workflow.run.enrolment_skipped``).
     * per node, ``skipped``: visits of the node that were waiting (a delay, a wait until, an HTTP call in
       flight) when the run ended elsewhere (a goal, a cancel, the stale-run detector): the node's work never
       happened. Nodes the run never reached are not counted anywhere: with branches, which nodes a run
       "would have" reached is not defined.
     * ``avgDuration``: mean seconds from start to end over finished runs."""
-    total = running = completed = failed = goal = cancelled = duration = finished = skipped = 0
+    total = running = completed = failed = goal = cancelled = exited = duration = finished = skipped = 0
     if counters is not None:
         total, running, completed = counters.total, counters.running, counters.completed
         failed, goal, cancelled = counters.failed, counters.goal_reached, counters.cancelled
         duration, finished = counters.duration_ms_sum, counters.finished
         skipped = counters.skipped_enrolments
+        exited = counters.exited
     completed += goal  # the counters keep the run status; completed in the spec's meaning includes goals
     return {
         "workflow_id": workflow_id,
@@ -110,6 +115,7 @@ def stats_view(
         "failed_runs": failed,
         "goal_reached_runs": goal,
         "cancelled_runs": cancelled,
+        "exited_runs": exited,
         "skipped_enrolments": skipped,
         "conversion_rate": round(goal * 100 / completed, 2) if completed else 0.0,
         "avg_duration": round(duration / finished / 1000) if finished else 0,

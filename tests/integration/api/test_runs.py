@@ -97,6 +97,7 @@ async def test_stats_in_the_spec_shape(
         "conversionRate": 0.0,
         "avgDuration": 60,
         "cancelledRuns": 0,
+        "exitedRuns": 0,
         "skippedEnrolments": 0,
         "nodeStats": {
             "node-1": {"executed": 3, "succeeded": 3, "failed": 0, "waiting": 0, "skipped": 0},
