@@ -140,5 +140,5 @@ class _Trim:
     def build(self) -> ContactState:
         s = self.state
         return ContactState(
-            s.tenant_id, s.contact_id, s.profile, dict(self.runs), dict(self.finished), s.applied
+            s.tenant_id, s.contact_id, s.profile, dict(self.runs), dict(self.finished), s.applied, s.sends
         )

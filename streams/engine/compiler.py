@@ -124,6 +124,7 @@ def _plan(raw: dict[str, Any]) -> Plan:
         max_active_runs=settings.get("maxActiveRunsPerContact") or DEFAULT_MAX_ACTIVE_RUNS_PER_CONTACT,
         exit_when=_exit_when(settings.get("exitWhen")),
         send_window=compile_window(settings.get("sendWindow")),
+        priority=settings.get("priority") or 0,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from streams.engine.caps import trimmed_history
 from streams.engine.conditions import Scope
 from streams.engine.state import FINISHED_MEMORY, ContactState, FinishedRun, Run
 from streams.engine.timeutil import zone
@@ -39,6 +40,7 @@ class StepContext:
         "now",
         "profile",
         "runs",
+        "sends",
         "state",
         "tenant_id",
     )
@@ -56,6 +58,7 @@ class StepContext:
         self._owned_runs: set[str] = set()
         self.finished: dict[str, FinishedRun] = state.finished
         self._finished_owned = False
+        self.sends: list[list[Any]] = state.sends
         self.effects: list[Effect] = []
         self._event_view: dict[str, Any] | None = None
         # Per step: what run events of one run share while it does not change (runner.run_fields).
@@ -92,6 +95,16 @@ class StepContext:
         )
         while len(self.finished) > FINISHED_MEMORY:
             del self.finished[next(iter(self.finished))]
+
+    # -- send history (frequency caps) -------------------------------------------------------------------
+    def record_send(self, channel: str) -> None:
+        """Remember a message sent now, trimmed to what the tenant's caps can count (a new list: the input
+        state's stays untouched). Without caps the history is only trimmed away."""
+        caps = self.definitions.frequency_caps(self.tenant_id)
+        if not caps:
+            self.sends = []  # a tenant without caps keeps no history (no state grows for nothing)
+            return
+        self.sends = trimmed_history([*self.sends, [channel, self.now]], caps, self.now)
 
     # -- profile -----------------------------------------------------------------------------------------
     def writable_profile(self) -> dict[str, Any]:
@@ -154,4 +167,6 @@ class StepContext:
     # -- result ------------------------------------------------------------------------------------------
     def build_state(self) -> ContactState:
         applied = self.state.with_applied(self.event.id)
-        return ContactState(self.tenant_id, self.contact_id, self.profile, self.runs, self.finished, applied)
+        return ContactState(
+            self.tenant_id, self.contact_id, self.profile, self.runs, self.finished, applied, self.sends
+        )

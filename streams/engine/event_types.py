@@ -123,6 +123,16 @@ TIMER_SCHEDULE: Final = "schedule"
 TIMER_EVENT_WAIT: Final = "event_wait"
 # A message node reached outside its send window: sent when this timer fires.
 TIMER_SEND_WINDOW: Final = "send_window"
+# A message node over a frequency cap with frequencyCap "wait": checked again when this timer fires.
+TIMER_FREQUENCY_CAP: Final = "frequency_cap"
 TIMER_KINDS: Final = frozenset(
-    {TIMER_DELAY, TIMER_WAIT_UNTIL, TIMER_ACTION_TIMEOUT, TIMER_SCHEDULE, TIMER_EVENT_WAIT, TIMER_SEND_WINDOW}
+    {
+        TIMER_DELAY,
+        TIMER_WAIT_UNTIL,
+        TIMER_ACTION_TIMEOUT,
+        TIMER_SCHEDULE,
+        TIMER_EVENT_WAIT,
+        TIMER_SEND_WINDOW,
+        TIMER_FREQUENCY_CAP,
+    }
 )

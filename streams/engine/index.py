@@ -1,5 +1,6 @@
 """The definitions a worker holds: every loaded version (for in-flight runs) and, per workflow, an
-active-version pointer; plus a compiled trigger index (tenant, event type) -> startable workflows.
+active-version pointer; plus a compiled trigger index (tenant, event type) -> startable workflows, and each
+tenant's frequency caps (policies every message node obeys).
 
 A workflow starts runs only when its pointer names a loaded version whose status is ``active`` (paused,
 archived and draft versions never start runs; ``start_any_status=True`` lifts that for ``simulate``).
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from streams.engine.caps import FrequencyCap
 from streams.engine.matching import TriggerMatcher
 from streams.engine.model import Plan, WorkflowDefinition
 
@@ -38,6 +40,7 @@ class DefinitionIndex:
         self._cache: dict[Key, tuple[WorkflowDefinition, ...]] = {}
         self._plan_cache: dict[Key, tuple[Plan, ...]] = {}
         self._matchers: dict[Key, TriggerMatcher] = {}
+        self._caps: dict[str, tuple[FrequencyCap, ...]] = {}
         loaded = list(definitions)
         for definition in loaded:
             self.add(definition)
@@ -72,6 +75,13 @@ class DefinitionIndex:
             self._pointer[workflow_id] = version
         self._reindex(workflow_id)
 
+    def set_frequency_caps(self, tenant_id: str, caps: tuple[FrequencyCap, ...]) -> None:
+        """The tenant's frequency caps (streams.engine.caps); an empty tuple lifts them."""
+        if caps:
+            self._caps[tenant_id] = caps
+        else:
+            self._caps.pop(tenant_id, None)
+
     def _reindex(self, workflow_id: str) -> None:
         previous = self._indexed.pop(workflow_id, None)
         if previous is not None:
@@ -94,6 +104,9 @@ class DefinitionIndex:
             self._matchers.pop(key, None)
 
     # -- queries -----------------------------------------------------------------------------------------
+    def frequency_caps(self, tenant_id: str) -> tuple[FrequencyCap, ...]:
+        return self._caps.get(tenant_id, ())
+
     def get(self, workflow_id: str, version: int) -> WorkflowDefinition | None:
         return self._versions.get((workflow_id, version))
 

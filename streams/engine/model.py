@@ -111,6 +111,8 @@ class Settings(_Model):
     exit_when: dict[str, Any] | None = None
     # {"days", "start", "end", "timezone", "smoothing"}: when message nodes may send (streams.engine.windows).
     send_window: dict[str, Any] | None = None
+    # 0..100: a workflow above 0 may use the reserved share of a frequency cap (streams.engine.caps).
+    priority: int = 0
 
 
 class WorkflowDefinition(_Model):
@@ -186,3 +188,4 @@ class Plan:
     exit_when: PlanGoal | None = None
     # settings.sendWindow, compiled (streams.engine.windows.SendWindow); message nodes may override it.
     send_window: SendWindow | None = None
+    priority: int = 0  # settings.priority (frequency caps' reserved share)

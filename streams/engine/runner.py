@@ -22,7 +22,16 @@ if TYPE_CHECKING:
     from streams.engine.context import StepContext
     from streams.engine.model import Plan, PlanNode
 
-__all__ = ["advance", "cancel_wait_timer", "emit_step", "end_run", "fail_action", "finish_wait", "start_run"]
+__all__ = [
+    "advance",
+    "begin_wait",
+    "cancel_wait_timer",
+    "emit_step",
+    "end_run",
+    "fail_action",
+    "finish_wait",
+    "start_run",
+]
 
 # Every run event carries the run's context and its trigger's data (the projector keeps the latest), so both
 # are bounded: a run's events stay small whatever its responses and its event hold.
@@ -311,10 +320,19 @@ def advance(ctx: StepContext, run: Run, plan: Plan, node_id: str | None) -> None
         if isinstance(outcome, Continue):
             if outcome.variables:
                 run.variables.update(outcome.variables)
-            emit_step(ctx, run, node, visit, "completed", output=outcome.output, recorded=outcome.input)
+            emit_step(
+                ctx,
+                run,
+                node,
+                visit,
+                outcome.status,
+                output=outcome.output,
+                error=outcome.reason,
+                recorded=outcome.input,
+            )
             node_id = outcome.target
         elif isinstance(outcome, Wait):
-            _wait(ctx, run, node, visit, key, outcome)
+            begin_wait(ctx, run, node, visit, key, outcome)
             return
         else:
             emit_step(ctx, run, node, visit, "failed", error=outcome.message)
@@ -323,7 +341,7 @@ def advance(ctx: StepContext, run: Run, plan: Plan, node_id: str | None) -> None
     end_run(ctx, run, "failed", error="run exceeded the node count of its workflow (corrupted definition)")
 
 
-def _wait(ctx: StepContext, run: Run, node: PlanNode, visit: int, key: str, wait: Wait) -> None:
+def begin_wait(ctx: StepContext, run: Run, node: PlanNode, visit: int, key: str, wait: Wait) -> None:
     timer_id = timer_id_for(key, wait.timer_kind)
     run.wait_timer_id = timer_id
     run.wait_due_at = wait.due_at

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from streams.engine import event_types as et
+from streams.engine.caps import compile_caps
 from streams.engine.compiler import compile_definition
 from streams.engine.effects import CallWebhook, CancelTimer, Effect, EmitRunEvent, ScheduleTimer, SendSlack
 from streams.engine.errors import EngineError
@@ -95,9 +96,11 @@ class _Simulator:
         auto: bool,
         budget: SimulationBudget,
         start: int,
+        frequency_caps: Any = None,
     ) -> None:
         self.index = DefinitionIndex([definition], start_any_status=True)
         self.tenant = definition.tenant_id
+        self.index.set_frequency_caps(self.tenant, compile_caps(frequency_caps))
         contact_id = str(contact.get("id") or SIM_CONTACT)
         profile = normalize_profile(dict(contact))
         self.state = ContactState(self.tenant, contact_id, profile)
@@ -236,16 +239,23 @@ def simulate(
     *,
     auto_complete_actions: bool = True,
     budget: SimulationBudget | None = None,
+    frequency_caps: Mapping[str, Any] | None = None,
 ) -> SimulationResult:
     """Simulate ``events`` (envelopes; ``at`` = ms after ``start``, else ``occurredAt``, else "now") for
     one contact profile. A definition given as a dict is compiled first (drafts without ``id`` or
     ``tenantId`` get placeholders) and raises DefinitionError when invalid; a spent budget raises
-    SimulationBudgetError."""
+    SimulationBudgetError. ``frequency_caps`` is the tenant's policy document (``{"caps": [...]}``): the
+    contact's sends in the simulation count against it."""
     if not isinstance(definition, WorkflowDefinition):
         raw = {"id": "draft", "tenantId": "simulation", **definition}
         definition = compile_definition(raw)
     sim = _Simulator(
-        definition, contact, auto=auto_complete_actions, budget=budget or SimulationBudget(), start=start
+        definition,
+        contact,
+        auto=auto_complete_actions,
+        budget=budget or SimulationBudget(),
+        start=start,
+        frequency_caps=frequency_caps,
     )
     clock = start
     timed = []

@@ -164,7 +164,8 @@ class ContactState:
 
     ``profile`` holds top-level fields (``email``, ``source``, ``timezone``...) plus ``attributes`` (object),
     ``tags`` and ``segments`` (lists). ``runs`` are active runs by id, in start order. ``finished`` keeps the
-    latest finished run per workflow id (bounded). ``applied`` is the insertion-ordered window of applied
+    latest finished run per workflow id (bounded). ``sends`` is the send history frequency caps count.
+    ``applied`` is the insertion-ordered window of applied
     event ids (a dict for O(1) membership; serialized as a list).
     """
 
@@ -174,6 +175,8 @@ class ContactState:
     runs: dict[str, Run] = field(default_factory=dict)
     finished: dict[str, FinishedRun] = field(default_factory=dict)
     applied: dict[str, None] = field(default_factory=dict)
+    # Messages sent to the contact, [[channel, sentAt], ...] oldest first, bounded (streams.engine.caps).
+    sends: list[list[Any]] = field(default_factory=list)
 
     @classmethod
     def empty(cls, tenant_id: str, contact_id: str) -> ContactState:
@@ -196,6 +199,8 @@ class ContactState:
             "runs": [run.to_dict() for run in self.runs.values()],
             "finished": [f.to_dict() for f in self.finished.values()],
             "applied": list(self.applied),
+            # Only when there is a history: records of tenants without frequency caps stay as they were.
+            **({"sends": self.sends} if self.sends else {}),
         }
 
     @classmethod
@@ -211,7 +216,14 @@ class ContactState:
             runs = {r["runId"]: Run.from_dict(r) for r in d["runs"]}
             finished = {f["workflowId"]: FinishedRun.from_dict(f) for f in d["finished"]}
             return cls(
-                d["tenantId"], d["contactId"], d["profile"], runs, finished, dict.fromkeys(d["applied"])
+                d["tenantId"],
+                d["contactId"],
+                d["profile"],
+                runs,
+                finished,
+                dict.fromkeys(d["applied"]),
+                # Absent from records written before frequency caps: no history yet.
+                list(d.get("sends") or []),
             )
         except (KeyError, TypeError) as exc:
             raise StateError(

@@ -111,7 +111,9 @@ def _erase(state: ContactState, event: Event, *, definitions: DefinitionIndex, n
 
 def _remember(state: ContactState, event_id: str) -> ContactState:
     applied = state.with_applied(event_id)
-    return ContactState(state.tenant_id, state.contact_id, state.profile, state.runs, state.finished, applied)
+    return ContactState(
+        state.tenant_id, state.contact_id, state.profile, state.runs, state.finished, applied, state.sends
+    )
 
 
 def _missing_version(ctx: StepContext, run: Run) -> None:

@@ -18,6 +18,7 @@ import json
 from collections.abc import Collection
 from typing import Any, Final
 
+from streams.engine.caps import MAX_PRIORITY
 from streams.engine.cron import CronError, CronSchedule
 from streams.engine.graph import NodeInfo, check_edges
 from streams.engine.limits import (
@@ -235,6 +236,15 @@ def _check_settings(settings: Any, out: Collector) -> None:
             "$.settings.maxActiveRunsPerContact",
             "invalid_value",
             f"maxActiveRunsPerContact must be an integer from 1 to {MAX_ACTIVE_RUNS}",
+        )
+    priority = settings.get("priority")
+    if priority is not None and (
+        not isinstance(priority, int) or isinstance(priority, bool) or not 0 <= priority <= MAX_PRIORITY
+    ):
+        out.add(
+            "$.settings.priority",
+            "invalid_value",
+            f"priority must be an integer from 0 to {MAX_PRIORITY} (above 0 may use a cap's reserved share)",
         )
     tz = settings.get("timezone")
     if tz is not None and (not isinstance(tz, str) or zone(tz) is None):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from streams.engine import event_types as et
 from streams.engine.ids import action_key
 from streams.engine.nodes import HANDLERS, Continue, Fail, Outcome
-from streams.engine.runner import advance, cancel_wait_timer, emit_step, end_run, finish_wait
+from streams.engine.runner import advance, begin_wait, cancel_wait_timer, emit_step, end_run, finish_wait
 
 if TYPE_CHECKING:
     from streams.engine.context import StepContext
@@ -51,8 +51,9 @@ def settle(
             run,
             node,
             visit,
-            "completed",
+            outcome.status,
             output=outcome.output,
+            error=outcome.reason,
             recorded=outcome.input,
             started_at=started,
             scheduled_at=scheduled,
@@ -61,7 +62,12 @@ def settle(
     elif isinstance(outcome, Fail):
         emit_step(ctx, run, node, visit, "failed", error=outcome.message, started_at=started)
         end_run(ctx, run, "failed", error=f"node {node.id!r} ({node.type}) failed: {outcome.message}")
-    else:  # a resumed node never waits again: that would be a handler bug, not a contact's data
+    elif timer_fired and outcome.due_at > ctx.now:
+        # A message held by a frequency cap whose slot another workflow took meanwhile: wait again, on a
+        # timer of its own (the due time in its id: a timer id is scheduled once).
+        key = f"{action_key(run.run_id, node.id, visit)}@{outcome.due_at}"
+        begin_wait(ctx, run, node, visit, key, outcome)
+    else:  # otherwise a resumed node never waits again: a handler bug, not a contact's data
         emit_step(ctx, run, node, visit, "failed", error="the node waited again", started_at=started)
         end_run(ctx, run, "failed", error=f"node {node.id!r} ({node.type}) waited again after resuming")
 

@@ -31,12 +31,15 @@ __all__ = ["Branch", "Continue", "Fail", "NodeHandler", "Outcome", "Wait"]
 class Continue:
     """The node is done; go to ``target`` (None ends the run as completed). ``input``, when set, is what the
     step record shows as the node's input (what it actually sent, redacted) instead of its configuration.
-    ``variables`` are set on the run (later nodes and templates read them by name)."""
+    ``variables`` are set on the run (later nodes and templates read them by name). ``status`` is the
+    step's: ``skipped`` (with ``reason`` as its error message) records a node that chose not to act."""
 
     target: str | None
     output: dict[str, Any] = field(default_factory=dict)
     input: dict[str, Any] | None = None
     variables: Mapping[str, Any] | None = None
+    status: str = "completed"
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,11 @@ input is what was sent: channel, templateId, the rendered from fields and params
 
 Outside its send window (``data.sendWindow``, else the workflow's ``settings.sendWindow``: see
 ``streams.engine.windows``) the node waits on a ``send_window`` timer and sends when it fires.
+
+Inside it, the tenant's frequency caps (``streams.engine.caps``) decide: over a cap the node skips (a
+``skipped`` step with the cap as its reason; the run goes on) or, with ``data.frequencyCap: "wait"``, waits
+on a ``frequency_cap`` timer until the cap allows it and checks again. Every message sent is remembered
+in the contact's send history.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from streams.engine import event_types as et
+from streams.engine.caps import CAP_MODES, decide
 from streams.engine.effects import SendMessage
 from streams.engine.nodes.base import Continue, NodeHandler, Outcome, Wait
 from streams.engine.redact import redact_data
@@ -38,7 +44,7 @@ MESSAGE_CHANNELS: Final = {
 # The pipeline's from fields travel at the top level of pipeline.message.send; the rest goes in params.
 SENDER_FIELDS: Final = frozenset({"fromName", "fromEmail", "replyTo", "fromNumber", "senderId"})
 # The node's own settings, not the pipeline's.
-_NOT_PARAMS: Final = frozenset({"templateId", "sendWindow"})
+_NOT_PARAMS: Final = frozenset({"templateId", "sendWindow", "frequencyCap"})
 
 
 def _prepare(node: PlanNode) -> None:
@@ -48,6 +54,7 @@ def _prepare(node: PlanNode) -> None:
     node.config["sender"] = {k: v for k, v in data.items() if k in SENDER_FIELDS}
     node.config["params"] = {k: v for k, v in data.items() if k not in SENDER_FIELDS and k not in _NOT_PARAMS}
     node.config["window"] = compile_window(data.get("sendWindow"))
+    node.config["cap_mode"] = data.get("frequencyCap") if data.get("frequencyCap") in CAP_MODES else "skip"
     node.config["output"] = {"channel": channel, "templateId": data.get("templateId")}
     # Decided once per compiled node: most messages have no placeholder and send their data as it is.
     node.config["templated"] = "{{" in json.dumps([node.config["sender"], node.config["params"]], default=str)
@@ -72,8 +79,17 @@ def _execute(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -
 
 
 def _send(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
-    """Send now: at once inside the window, or when the send-window timer fires (``on_timer``)."""
+    """Send now unless a frequency cap holds it: at once inside the window, or when the send-window or
+    frequency-cap timer fires (``on_timer``)."""
     config = node.config
+    caps = ctx.definitions.frequency_caps(ctx.tenant_id)
+    if caps:
+        held = decide(caps, ctx.sends, config["channel"], plan.priority, ctx.now)
+        if held is not None:
+            if config["cap_mode"] == "wait":
+                return Wait(et.TIMER_FREQUENCY_CAP, held.retry_at)
+            output = {**config["output"], "skipped": True, "reason": held.reason, "allowedAt": held.retry_at}
+            return Continue(node.next, output, config["input"], status="skipped", reason=held.reason)
     sender, params, recorded = config["sender"], config["params"], config["input"]
     if config["templated"]:
         scope = ctx.run_scope(run)
@@ -93,6 +109,7 @@ def _send(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> O
             params,
         )
     )
+    ctx.record_send(config["channel"])
     return Continue(node.next, config["output"], recorded)
 
 
@@ -101,6 +118,13 @@ def _checker(kind: str) -> Callable[[dict[str, Any], str, Collector], None]:
         require(data, "templateId", path, out, kind)
         if data.get("sendWindow") is not None:
             check_window(data["sendWindow"], f"{path}.sendWindow", out)
+        mode = data.get("frequencyCap")
+        if mode is not None and mode not in CAP_MODES:
+            out.add(
+                f"{path}.frequencyCap",
+                "invalid_value",
+                'frequencyCap must be "skip" (go on without sending) or "wait" (send once the cap allows)',
+            )
 
     return check
 
