@@ -305,7 +305,7 @@ function EditorScreen({ workflowId, template, blank, workflow }: { workflowId: s
               {waiting.data && (
                 <>
                   {" "}
-                  <strong data-testid="publish-waiting-total">{waiting.data.total}</strong> run{waiting.data.total === 1 ? "" : "s"} wait in the live version now.
+                  <strong data-testid="publish-waiting-total">{waiting.data.total}</strong> {waiting.data.total === 1 ? "run waits" : "runs wait"} in the live version now.
                 </>
               )}
               {waiting.isError && <span className="hint"> (Waiting runs could not be counted: {waiting.error.message})</span>}

@@ -361,7 +361,7 @@ export const NODE_TYPES: NodeTypeSpec[] = [
     icon: ICONS.clock,
     colour: COLOURS.wait,
     defaults: () => ({ duration: 1, unit: "days" }),
-    summary: (d) => `Wait ${str(d.duration)} ${str(d.unit)}${d.timeOfDay ? `, then at ${str(d.timeOfDay)}` : ""}`,
+    summary: (d) => `Wait ${str(d.duration)} ${Number(d.duration) === 1 ? str(d.unit).replace(/s$/, "") : str(d.unit)}${d.timeOfDay ? `, then at ${str(d.timeOfDay)}` : ""}`,
     branches: () => null,
     fields: [
       { kind: "number", key: "duration", label: "Duration", min: 0, required: true },
