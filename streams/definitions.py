@@ -6,6 +6,8 @@ the pointer says. The ``{workflowId}:active`` pointer alone decides what starts 
 * status ``active`` with a version: that version starts runs (whatever status its own record was stored with);
 * ``paused``, ``archived``, ``draft``, a null version or a tombstone: no new runs. In-flight runs continue to
   their end on their pinned version; nothing is cancelled implicitly (an operator cancels runs explicitly).
+
+``policy:{tenantId}:frequency-caps`` records carry the tenant's frequency caps (a tombstone lifts them).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 import orjson
 
 from streams.engine import DefinitionError, DefinitionIndex, Plan, WorkflowDefinition, compile_definition
-from workflows.wire import ACTIVE_SUFFIX
+from streams.engine.caps import check_caps, compile_caps
+from workflows.wire import ACTIVE_SUFFIX, POLICY_PREFIX, frequency_caps_tenant
 
 log = logging.getLogger("streams.definitions")
 
@@ -34,9 +37,12 @@ class DefinitionFeed:
         if key is None:
             self.rejected += 1
             return
-        workflow_id, _, suffix = key.decode(errors="replace").rpartition(":")
+        text = key.decode(errors="replace")
+        workflow_id, _, suffix = text.rpartition(":")
         try:
-            if suffix == ACTIVE_SUFFIX:
+            if text.startswith(POLICY_PREFIX):
+                self._apply_policy(text, value)
+            elif suffix == ACTIVE_SUFFIX:
                 self._apply_pointer(workflow_id, value)
             else:
                 self._apply_version(workflow_id, int(suffix), value)
@@ -48,6 +54,16 @@ class DefinitionFeed:
             )
             return
         self.applied += 1
+
+    def _apply_policy(self, key: str, value: bytes | None) -> None:
+        """A tenant's frequency caps: the engine reads them through the index; a tombstone lifts them."""
+        tenant_id = frequency_caps_tenant(key)
+        if tenant_id is None:
+            raise ValueError("unknown policy record")
+        document = orjson.loads(value) if value is not None else None
+        if document is not None and check_caps(document):
+            raise ValueError(f"invalid frequency caps: {check_caps(document)[0].message}")
+        self.index.set_frequency_caps(tenant_id, compile_caps(document))
 
     def _apply_version(self, workflow_id: str, version: int, value: bytes | None) -> None:
         if value is None:

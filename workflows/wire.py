@@ -103,6 +103,27 @@ def active_key(workflow_id: str) -> bytes:
     return f"{workflow_id}:{ACTIVE_SUFFIX}".encode()
 
 
+# A tenant's frequency caps share the compacted definitions topic: ``policy:{tenantId}:frequency-caps``,
+# value the policy document ({"caps": [...]}, see streams.engine.caps); a tombstone lifts the caps.
+POLICY_PREFIX = "policy:"
+FREQUENCY_CAPS_SUFFIX = ":frequency-caps"
+
+
+def frequency_caps_key(tenant_id: str) -> bytes:
+    return f"{POLICY_PREFIX}{tenant_id}{FREQUENCY_CAPS_SUFFIX}".encode()
+
+
+def frequency_caps_tenant(key: str) -> str | None:
+    """The tenant of a frequency-caps record key, None for any other key."""
+    if key.startswith(POLICY_PREFIX) and key.endswith(FREQUENCY_CAPS_SUFFIX):
+        return key[len(POLICY_PREFIX) : -len(FREQUENCY_CAPS_SUFFIX)] or None
+    return None
+
+
+def encode_policy(document: Mapping[str, Any]) -> bytes:
+    return orjson.dumps(document)
+
+
 @dataclass(frozen=True, slots=True)
 class ObservedType:
     """Events of one tenant and type admitted by the bridge since its previous observations record."""
