@@ -1021,7 +1021,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "running" | "completed" | "failed" | "goal_reached" | "cancelled";
+            status: "running" | "completed" | "failed" | "goal_reached" | "cancelled" | "exited";
             /** Currentnodeid */
             currentNodeId: string | null;
             /** Triggerevent */
@@ -1050,6 +1050,8 @@ export interface components {
              * @description when a waiting run's pending timer is due, if any
              */
             resumesAt: string | null;
+            /** @description what the run waits for now; null when it is not waiting or has ended */
+            waitingFor?: components["schemas"]["WaitingForOut"] | null;
         } & {
             [key: string]: components["schemas"]["JsonValue"];
         };
@@ -1073,7 +1075,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "running" | "completed" | "failed" | "goal_reached" | "cancelled";
+            status: "running" | "completed" | "failed" | "goal_reached" | "cancelled" | "exited";
             /** Currentnodeid */
             currentNodeId: string | null;
             /** Triggerevent */
@@ -1191,6 +1193,7 @@ export interface components {
          *       "cancelledRuns": 200,
          *       "completedRuns": 14500,
          *       "conversionRate": 13.79,
+         *       "exitedRuns": 40,
          *       "failedRuns": 50,
          *       "goalReachedRuns": 2000,
          *       "nodeStats": {
@@ -1257,6 +1260,12 @@ export interface components {
              * @default 0
              */
             cancelledRuns: number;
+            /**
+             * Exitedruns
+             * @description runs settings.exitWhen ended (status exited): not completed, not a goal, not counted in conversionRate
+             * @default 0
+             */
+            exitedRuns: number;
             /**
              * Skippedenrolments
              * @description enrolments a re-entry cap (settings.maxActiveRunsPerContact, or the per-contact cap) refused: no run was started for them
@@ -1425,6 +1434,32 @@ export interface components {
              * Format: date-time
              */
             createdAt: string;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /**
+         * WaitingForOut
+         * @description What a running run waits for now, and until when at the latest.
+         */
+        WaitingForOut: {
+            /**
+             * Kind
+             * @description event: a wait_for_event node; send_window: a message node outside its send window; delay / wait_until: those nodes; action: an HTTP call in flight
+             * @enum {string}
+             */
+            kind: "event" | "send_window" | "delay" | "wait_until" | "action";
+            /** Nodeid */
+            nodeId: string;
+            /**
+             * Eventtype
+             * @description the awaited event type (kind event)
+             */
+            eventType?: string | null;
+            /**
+             * Until
+             * @description the timeout (event), the window's next opening with smoothing (send_window), the due time (delay, wait_until); null for an action
+             */
+            until: string | null;
         } & {
             [key: string]: components["schemas"]["JsonValue"];
         };
@@ -2754,7 +2789,7 @@ export interface operations {
     list_runs_api_v1_workflows__workflow_id__runs_get: {
         parameters: {
             query?: {
-                status?: ("running" | "completed" | "failed" | "goal_reached" | "cancelled") | null;
+                status?: ("running" | "completed" | "failed" | "goal_reached" | "cancelled" | "exited") | null;
                 contactId?: string | null;
                 startedAfter?: string | null;
                 startedBefore?: string | null;
