@@ -9,6 +9,7 @@ import { CasesField, MapField, VariantsField } from "./fields/ListFields";
 import { CronField } from "./fields/CronField";
 import { EventTypeField } from "./fields/EventTypeField";
 import { WaitTargetField } from "./fields/WaitTargetField";
+import { DurationField, SendWindowField, StringListField } from "./fields/TimingFields";
 import { WebhookPanel } from "./WebhookPanel";
 import { Icon } from "./Icon";
 import { WorkflowSettings } from "./WorkflowSettings";
@@ -95,7 +96,16 @@ function Field({ spec, config, onChange }: { spec: FieldSpec; config: JsonObject
       control = <JsonField label={spec.label} value={value} onChange={set} />;
       break;
     case "eventType":
-      control = <EventTypeField label={spec.label} value={text} onChange={(v) => set(v)} testid="trigger-event" />;
+      control = <EventTypeField label={spec.label} value={text} onChange={(v) => set(v)} testid={spec.testid} />;
+      break;
+    case "duration":
+      control = <DurationField label={spec.label} value={value} onChange={set} />;
+      break;
+    case "stringList":
+      control = <StringListField label={spec.label} placeholder={spec.placeholder} value={value} onChange={set} />;
+      break;
+    case "sendWindow":
+      control = <SendWindowField value={value} onChange={set} testid={`${key}-editor`} />;
       break;
     case "cron":
       control = <CronField label={spec.label} value={text} zone={typeof config.timezone === "string" ? config.timezone : ""} onChange={(v) => set(v)} />;

@@ -79,7 +79,15 @@ describe("definition <-> graph", () => {
     expect(files.length).toBeGreaterThan(0);
   });
 
-  for (const file of files) {
+  const templates = readdirSync(join(EXAMPLES, "templates"))
+    .filter((f) => f.endsWith(".json") && f !== "index.json")
+    .map((f) => join("templates", f));
+
+  it("finds the templates, the abandoned cart among them", () => {
+    expect(templates).toContain(join("templates", "abandoned-cart.json"));
+  });
+
+  for (const file of [...files, ...templates]) {
     it(`round-trips examples/${file} unchanged`, () => {
       const original = JSON.parse(readFileSync(join(EXAMPLES, file), "utf8")) as WorkflowDefinition;
       const back = roundTrip(original);
@@ -104,6 +112,46 @@ describe("definition <-> graph", () => {
     // An empty data object is written back only where there was one.
     expect(back.nodes?.find((n) => n.id === "n-ent")).not.toHaveProperty("data");
     expect(back.nodes?.find((n) => n.id === "n-b")?.data).toEqual({});
+  });
+
+  it("round-trips wait_for_event, send windows, frequency caps, exit criteria and priority", () => {
+    const journey: WorkflowDefinition = {
+      id: "wf-cart",
+      name: "Cart",
+      trigger: { type: "event", event: "cart.abandoned" },
+      nodes: [
+        {
+          id: "wait",
+          type: "wait_for_event",
+          position: { x: 0, y: 100 },
+          data: { event: "order.placed", correlate: ["cartId"], conditions: [{ field: "event.data.total", operator: "gt", value: 0 }], timeout: { amount: 2, unit: "days" } },
+        },
+        { id: "thanks", type: "end", position: { x: -150, y: 250 } },
+        {
+          id: "remind",
+          type: "send_email",
+          position: { x: 150, y: 250 },
+          data: { templateId: "t", sendWindow: { days: ["mon", "fri"], start: "22:00", end: "06:00", timezone: "Europe/Paris", smoothing: { amount: 30, unit: "minutes" } }, frequencyCap: "wait" },
+        },
+      ],
+      edges: [
+        { source: "trigger", target: "wait" },
+        { source: "wait", target: "thanks", branch: "received" },
+        { source: "wait", target: "remind", branch: "timeout" },
+      ],
+      goals: [],
+      settings: {
+        sendWindow: { start: "09:00", end: "17:00", timezone: "contact" },
+        exitWhen: { event: "contact.unsubscribed", conditions: [{ field: "event.data.channel", operator: "equals", value: "email" }] },
+        priority: 40,
+      },
+    };
+    const graph = definitionToGraph(journey);
+    expect(Object.fromEntries(graph.edges.filter((e) => e.source === "wait").map((e) => [e.sourceHandle, e.target]))).toEqual({ received: "thanks", timeout: "remind" });
+    const back = graphToDefinition(graph);
+    expect(normalize(back)).toEqual(normalize(journey));
+    expect(back.edges?.find((e) => e.target === "remind")).toMatchObject({ branch: "timeout", sourceHandle: "timeout" });
+    expect(roundTrip(back)).toEqual(back);
   });
 
   it("draws each branch edge from the handle of its branch id and writes branch and sourceHandle", () => {

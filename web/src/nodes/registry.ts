@@ -35,7 +35,13 @@ export type FieldSpec =
   | { kind: "variants"; key: string; label: string }
   | { kind: "offset"; key: string; label: string }
   /** An event type: offered from the API's event types, free text otherwise. */
-  | { kind: "eventType"; key: string; label: string; required?: boolean }
+  | { kind: "eventType"; key: string; label: string; required?: boolean; testid?: string }
+  /** A duration {amount, unit}. */
+  | { kind: "duration"; key: string; label: string; required?: boolean }
+  /** A list of strings typed comma-separated. */
+  | { kind: "stringList"; key: string; label: string; placeholder?: string; help?: string }
+  /** A send window {days, start, end, timezone, smoothing}; absent: any time. */
+  | { kind: "sendWindow"; key: string; label: string; help?: string }
   /** A cron expression, read aloud with its next fire times in the trigger's zone. */
   | { kind: "cron"; key: string; label: string; required?: boolean }
   | { kind: "waitTarget" };
@@ -78,6 +84,11 @@ export const OPERATORS = [
 export const NO_VALUE_OPERATORS: ReadonlySet<string> = new Set(["exists", "not_exists"]);
 export const MAX_CONDITIONS = 10;
 export const DELAY_UNITS = ["seconds", "minutes", "hours", "days", "weeks"];
+/** Weekdays of a send window (streams/engine/windows.py), Monday first. */
+export const SEND_WINDOW_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+/** What a message node over a frequency cap does (streams/engine/caps.py). */
+export const FREQUENCY_CAP_MODES = ["skip", "wait"];
+export const MAX_PRIORITY = 100;
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 export const TRIGGER_TYPES = ["event", "segment_entry", "segment_exit", "schedule", "webhook", "manual"] as const;
 
@@ -126,6 +137,16 @@ function offsetText(v: Json | undefined): string {
   return "";
 }
 
+/** A send window in a few words: "mon-fri 09:00-17:00". */
+export function windowText(v: Json | undefined): string {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return "";
+  const days = Array.isArray(v.days) ? v.days.map(String) : SEND_WINDOW_DAYS;
+  const idx = days.map((d) => SEND_WINDOW_DAYS.indexOf(d.slice(0, 3).toLowerCase())).sort((a, b) => a - b);
+  const run = idx.length > 1 && idx.every((d, i) => i === 0 || d === (idx[i - 1] ?? 0) + 1);
+  const dayText = idx.length === 7 ? "daily" : run ? `${SEND_WINDOW_DAYS[idx[0] ?? 0]}-${SEND_WINDOW_DAYS[idx[idx.length - 1] ?? 0]}` : days.join(",");
+  return `${dayText} ${str(v.start)}-${str(v.end)}`;
+}
+
 const ICONS = {
   mail: "M3 6h18v12H3z M3 6l9 7 9-7",
   sms: "M4 5h16v11H9l-5 4z",
@@ -138,6 +159,7 @@ const ICONS = {
   segmentRemove: "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z M1 21a8 8 0 0 1 14-5 M16 17h6",
   webhook: "M10 13a5 5 0 0 0 7 0l3-3a5 5 0 0 0-7-7l-1 1 M14 11a5 5 0 0 0-7 0l-3 3a5 5 0 0 0 7 7l1-1",
   slack: "M9 3v18 M15 3v18 M3 9h18 M3 15h18",
+  inbox: "M3 13h5l1 3h6l1-3h5 M5 5h14l2 8v6H3v-6z",
   clock: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18z M12 7v5l3 3",
   calendar: "M4 5h16v16H4z M4 10h16 M8 3v4 M16 3v4",
   condition: "M12 3l9 9-9 9-9-9z",
@@ -178,9 +200,14 @@ const message = (
   icon,
   colour: COLOURS.message,
   defaults: () => ({ templateId: "" }),
-  summary: (d) => `Template ${orDash(d.templateId)}`,
+  summary: (d) => `Template ${orDash(d.templateId)}${windowText(d.sendWindow) ? `, ${windowText(d.sendWindow)}` : ""}`,
   branches: () => null,
-  fields: [{ kind: "text", key: "templateId", label: "Template id", required: true }, ...senderFields],
+  fields: [
+    { kind: "text", key: "templateId", label: "Template id", required: true },
+    ...senderFields,
+    { kind: "sendWindow", key: "sendWindow", label: "Send window", help: "This node's own window; without one the workflow's applies." },
+    { kind: "select", key: "frequencyCap", label: "Over a frequency cap", options: FREQUENCY_CAP_MODES, emptyLabel: "skip (default)" },
+  ],
 });
 
 const tagNode = (type: string, label: string, icon: string, verb: string): NodeTypeSpec => ({
@@ -244,7 +271,7 @@ export function triggerFields(type: string): FieldSpec[] {
     case "event":
       return [
         typeField,
-        { kind: "eventType", key: "event", label: "Event type", required: true },
+        { kind: "eventType", key: "event", label: "Event type", required: true, testid: "trigger-event" },
         { kind: "conditions", key: "conditions", label: "Only when" },
       ];
     case "segment_entry":
@@ -383,6 +410,30 @@ export const NODE_TYPES: NodeTypeSpec[] = [
         : `Until ${orDash(d.attribute)}${offsetText(d.offset) ? ` ${offsetText(d.offset).startsWith("-") ? "" : "+"}${offsetText(d.offset)}` : ""}`,
     branches: () => null,
     fields: [{ kind: "waitTarget" }],
+  },
+  {
+    type: "wait_for_event",
+    group: "flow",
+    label: "Wait for event",
+    description: "Wait for an event, up to a timeout",
+    icon: ICONS.inbox,
+    colour: COLOURS.wait,
+    defaults: () => ({ event: "", timeout: { amount: 1, unit: "days" } }),
+    summary: (d) => {
+      const n = countConditions(d.conditions);
+      const timeout = offsetText(d.timeout);
+      return `For ${orDash(d.event)}${n ? `, ${plural(n, "condition")}` : ""}${timeout ? `, up to ${timeout}` : ""}`;
+    },
+    branches: () => [
+      { id: "received", label: "received" },
+      { id: "timeout", label: "timeout" },
+    ],
+    fields: [
+      { kind: "eventType", key: "event", label: "Event to wait for", required: true, testid: "wait-event" },
+      { kind: "duration", key: "timeout", label: "Timeout", required: true },
+      { kind: "stringList", key: "correlate", label: "Same as the trigger's", placeholder: "cartId, orderId", help: "Data fields the event must share with the triggering event" },
+      { kind: "conditions", key: "conditions", label: "Only when" },
+    ],
   },
   {
     type: "condition",
