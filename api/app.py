@@ -35,6 +35,7 @@ from api.kit.docs import install_docs
 from api.kit.openapi import install_openapi
 from api.kit.text import TextGuardMiddleware
 from api.outbox.endpoints import router as outbox_router
+from api.policies.endpoints import router as policies_router
 from api.runs.endpoints import router as runs_router
 from api.workflow.endpoints import router as workflows_router
 from workflows.settings import Settings
@@ -87,6 +88,7 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
     app.include_router(hooks_router)
     app.include_router(rotation_router)
     app.include_router(event_types_router)
+    app.include_router(policies_router)
     app.include_router(dev_router)
     install_docs(app)
     install_openapi(app)

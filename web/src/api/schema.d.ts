@@ -421,6 +421,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/policies/frequency-caps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's tenant's frequency caps per channel (empty when none were set) */
+        get: operations["get_frequency_caps_api_v1_policies_frequency_caps_get"];
+        /** Replace the caller's tenant's frequency caps; the workers apply them to every workflow's sends */
+        put: operations["put_frequency_caps_api_v1_policies_frequency_caps_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dev/token": {
         parameters: {
             query?: never;
@@ -613,6 +631,18 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["EventTypesOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** Envelope[FrequencyCapsOut] */
+        Envelope_FrequencyCapsOut_: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            data: components["schemas"]["FrequencyCapsOut"];
         } & {
             [key: string]: components["schemas"]["JsonValue"];
         };
@@ -903,6 +933,61 @@ export interface components {
              * Format: date-time
              */
             failedAt: string;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** FrequencyCap */
+        FrequencyCap: {
+            /**
+             * Channel
+             * @description email, sms, whatsapp or push
+             */
+            channel: string;
+            /**
+             * Limit
+             * @description at most this many messages of the channel per contact in the window (1-100)
+             */
+            limit: number;
+            window: components["schemas"]["Window"];
+            /**
+             * Reserved
+             * @description of the limit, how many only workflows of settings.priority 1 or more may use (0 to limit - 1)
+             * @default 0
+             */
+            reserved: number;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** FrequencyCapIn */
+        FrequencyCapIn: {
+            /** Channel */
+            channel: string;
+            /** Limit */
+            limit: number;
+            window: components["schemas"]["WindowIn"];
+            /**
+             * Reserved
+             * @default 0
+             */
+            reserved: number;
+        };
+        /** FrequencyCapsIn */
+        FrequencyCapsIn: {
+            /**
+             * Caps
+             * @description the tenant's caps, at most 20; an empty list lifts them
+             */
+            caps: components["schemas"]["FrequencyCapIn"][];
+        };
+        /** FrequencyCapsOut */
+        FrequencyCapsOut: {
+            /** Caps */
+            caps: components["schemas"]["FrequencyCap"][];
+            /**
+             * Updatedat
+             * @description when the policy was last stored; null while the tenant never set one
+             */
+            updatedAt?: string | null;
         } & {
             [key: string]: components["schemas"]["JsonValue"];
         };
@@ -1488,6 +1573,28 @@ export interface components {
             webhookToken: string;
         } & {
             [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** Window */
+        Window: {
+            /**
+             * Amount
+             * @description how many units
+             */
+            amount: number;
+            /**
+             * Unit
+             * @description minutes, hours or days; the window is from 1 minute to 90 days
+             */
+            unit: string;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** WindowIn */
+        WindowIn: {
+            /** Amount */
+            amount: number;
+            /** Unit */
+            unit: string;
         };
         /**
          * WorkflowCreate
@@ -3448,6 +3555,77 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_frequency_caps_api_v1_policies_frequency_caps_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_FrequencyCapsOut_"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    put_frequency_caps_api_v1_policies_frequency_caps_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FrequencyCapsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_FrequencyCapsOut_"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid input; `details` lists every problem with its JSON path */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
