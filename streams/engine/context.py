@@ -34,6 +34,7 @@ class StepContext:
         "contact_id",
         "definitions",
         "effects",
+        "ended_children",
         "event",
         "finished",
         "memo",
@@ -63,6 +64,9 @@ class StepContext:
         self._event_view: dict[str, Any] | None = None
         # Per step: what run events of one run share while it does not change (runner.run_fields).
         self.memo: dict[str, Any] = {}
+        # Runs started by another run (run_workflow) that ended in this step, in order: their parents are
+        # resumed at the end of the step (waiting.resume_parents), never in the middle of a loop over runs.
+        self.ended_children: list[Run] = []
 
     # -- effects -----------------------------------------------------------------------------------------
     def emit(self, effect: Effect) -> None:

@@ -125,6 +125,9 @@ TIMER_EVENT_WAIT: Final = "event_wait"
 TIMER_SEND_WINDOW: Final = "send_window"
 # A message node over a frequency cap with frequencyCap "wait": checked again when this timer fires.
 TIMER_FREQUENCY_CAP: Final = "frequency_cap"
+# run_workflow with wait: the parent waits for its child run; the child's end resumes it in the same step.
+# This timer is only a horizon: when it fires while the child still runs, the parent waits again.
+TIMER_SUBWORKFLOW: Final = "subworkflow"
 TIMER_KINDS: Final = frozenset(
     {
         TIMER_DELAY,
@@ -134,5 +137,6 @@ TIMER_KINDS: Final = frozenset(
         TIMER_EVENT_WAIT,
         TIMER_SEND_WINDOW,
         TIMER_FREQUENCY_CAP,
+        TIMER_SUBWORKFLOW,
     }
 )

@@ -52,6 +52,12 @@ class DefinitionIndex:
             for workflow_id, version in active.items():
                 self.set_active(workflow_id, version)
 
+    @property
+    def simulated(self) -> bool:
+        """Whether this is a simulation's index (``start_any_status``): it holds one workflow only, so a
+        node that starts another one (run_workflow) says so instead of "not active"."""
+        return self._start_any_status
+
     # -- updates (the worker applies these as definition records arrive) ---------------------------------
     def add(self, definition: WorkflowDefinition) -> None:
         """Load (or replace) one compiled version; re-index if it is the active one."""

@@ -298,6 +298,8 @@ def end_run(
         )
     )
     ctx.retire(run)
+    if isinstance(run.trigger.get("parent"), dict):
+        ctx.ended_children.append(run)  # a sub-workflow's run: its parent may wait for it
 
 
 def advance(ctx: StepContext, run: Run, plan: Plan, node_id: str | None) -> None:

@@ -10,7 +10,8 @@ Order of work for one event, chosen so that one event has one meaning whatever e
    the same event), then the event is offered to the runs that wait for one (wait_for_event);
 4. internal events addressed to one run: timer fired, action completed/failed, cancel requested, stale run
    detected;
-5. triggers: new runs, executed until they wait or end (goals are not checked on a run's own trigger event).
+5. triggers: new runs, executed until they wait or end (goals are not checked on a run's own trigger event);
+6. parents of sub-workflow runs that ended in this step resume (run_workflow with wait).
 
 A replay event (backfill) is not a new fact about the contact: it changes no profile, checks no goal, and only
 offers its embedded original event to the one workflow it names. An erase request cancels every active run
@@ -36,7 +37,7 @@ from streams.engine.runner import end_run, fail_action, finish_wait
 from streams.engine.stale import fail_stale
 from streams.engine.state import ContactState, Run
 from streams.engine.triggers import start_triggered_runs
-from streams.engine.waiting import offer_event, resume_on_timer
+from streams.engine.waiting import offer_event, resume_on_timer, resume_parents
 
 __all__ = ["ERASED_REASON", "Transition", "step"]
 
@@ -74,6 +75,7 @@ def step(state: ContactState, event: Event, *, definitions: DefinitionIndex, now
     if handle is not None:
         handle(ctx)
     start_triggered_runs(ctx)
+    resume_parents(ctx)
     return Transition(ctx.build_state(), ctx.effects)
 
 
@@ -94,6 +96,7 @@ def _replay(state: ContactState, event: Event, *, definitions: DefinitionIndex, 
         return Transition(_remember(state, event.id), [])  # malformed replay: nothing to offer
     ctx = StepContext(state, original, definitions=definitions, now=now)
     start_triggered_runs(ctx, only_workflow=workflow_id, replayed=True)
+    resume_parents(ctx)
     return Transition(_remember(ctx.build_state(), event.id), ctx.effects)
 
 

@@ -3,7 +3,8 @@ when an event it waits for arrives (``NodeHandler.on_event``, runs whose ``wait_
 
 A node without ``on_timer`` resumes the plain way (``finish_wait``: record the wait, follow the edge).
 Events are offered after goals, so a goal still wins over a wait, and only to runs that were active before
-the event (a run started by it waits for the next one).
+the event (a run started by it waits for the next one). A run started by another run (run_workflow) that
+ends resumes its waiting parent through ``NodeHandler.on_run_ended`` at the end of the same step.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from streams.engine.model import Plan, PlanNode
     from streams.engine.state import Run
 
-__all__ = ["offer_event", "resume_on_timer", "settle"]
+__all__ = ["offer_event", "resume_on_timer", "resume_parents", "settle"]
 
 
 def resume_on_timer(ctx: StepContext, run: Run, plan: Plan) -> None:
@@ -88,3 +89,24 @@ def offer_event(ctx: StepContext) -> None:
         outcome = handler.on_event(ctx, run, plan, node)
         if outcome is not None:
             settle(ctx, ctx.touch(run_id), plan, node, outcome, timer_fired=False)
+
+
+def resume_parents(ctx: StepContext) -> None:
+    """Resume the parents of the sub-workflow runs that ended in this step (a resumed parent may end and
+    resume its own parent: the queue grows while it is drained, at most the depth cap per chain)."""
+    queue = ctx.ended_children
+    while queue:
+        child = queue.pop(0)
+        link = child.trigger.get("parent")
+        parent_id = link.get("runId") if isinstance(link, dict) else None
+        current = ctx.runs.get(parent_id) if isinstance(parent_id, str) else None
+        if current is None or current.wait_action_key != child.run_id:
+            continue  # the parent did not wait (wait: false), moved on, or ended
+        plan = ctx.definitions.plan(current.workflow_id, current.version)
+        node = plan.nodes.get(current.current_node_id or "") if plan is not None else None
+        handler = HANDLERS.get(node.type) if node is not None else None
+        if plan is None or node is None or handler is None or handler.on_run_ended is None:
+            continue  # a missing version fails the parent when its timer fires
+        outcome = handler.on_run_ended(ctx, current, plan, node, child)
+        if outcome is not None:
+            settle(ctx, ctx.touch(current.run_id), plan, node, outcome, timer_fired=False)

@@ -8,8 +8,8 @@ run does next; the runner records the step and moves the run. Handlers never rai
 Besides ``execute`` a handler may declare: ``check`` (validation of its ``data``, with JSON paths),
 ``prepare`` (compile-time settings), ``branches`` (the named branches its edges carry; a handler without
 it has one plain outgoing edge), ``terminal`` (no outgoing edges at all), ``on_timer`` (what happens when
-the timer it waits on fires, when that is not simply "go on") and ``on_event`` (whether an event it waits
-for has come).
+the timer it waits on fires, when that is not simply "go on"), ``on_event`` (whether an event it waits
+for has come) and ``on_run_ended`` (a run it started and waits for, a sub-workflow, has ended).
 """
 
 from __future__ import annotations
@@ -73,9 +73,11 @@ Outcome = Continue | Wait | Fail
 Execute = Callable[["StepContext", "Run", "Plan", "PlanNode", str], Outcome]
 Prepare = Callable[["PlanNode"], None]
 Check = Callable[[dict[str, Any], str, "Collector"], None]
-Branches = Callable[[dict[str, Any]], list[Branch]]
+# None: with this data the node has one plain outgoing edge (run_workflow without wait).
+Branches = Callable[[dict[str, Any]], list[Branch] | None]
 OnTimer = Callable[["StepContext", "Run", "Plan", "PlanNode", str], Outcome]
 OnEvent = Callable[["StepContext", "Run", "Plan", "PlanNode"], Outcome | None]
+OnRunEnded = Callable[["StepContext", "Run", "Plan", "PlanNode", "Run"], Outcome | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +88,9 @@ class NodeHandler:
     any JSON without raising. ``branches(data)`` lists the branches; the graph rules call it on data that
     ``check`` may have refused, so it must tolerate any dict. ``on_timer`` resumes the run when
     its timer fires (default: record the wait and follow the plain edge); ``on_event`` is offered every
-    non-internal event while the run waits with ``wait_kind`` ``event`` and returns None to keep waiting."""
+    non-internal event while the run waits with ``wait_kind`` ``event`` and returns None to keep waiting.
+    ``on_run_ended(ctx, run, plan, node, child)`` is called when a run this run started (its trigger names it
+    as ``parent``) has ended, in the same step; None keeps waiting."""
 
     execute: Execute
     prepare: Prepare | None = None
@@ -95,3 +99,4 @@ class NodeHandler:
     terminal: bool = False
     on_timer: OnTimer | None = None
     on_event: OnEvent | None = None
+    on_run_ended: OnRunEnded | None = None

@@ -125,7 +125,7 @@ def test_stale_detected_is_an_internal_event_type() -> None:
 def test_node_types_come_from_the_handler_table_and_each_validates_its_own_data() -> None:
     assert frozenset(HANDLERS) == NODE_TYPES
     assert {"wait_for_event", "send_email", "condition", "end"} <= NODE_TYPES
-    assert {"condition", "switch", "split", "wait_for_event"} == BRANCHING_TYPES
+    assert {"condition", "switch", "split", "wait_for_event", "run_workflow"} == BRANCHING_TYPES
     for kind, handler in HANDLERS.items():
         if kind != "end":
             assert handler.check is not None, kind
