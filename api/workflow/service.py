@@ -30,7 +30,7 @@ from api.hooks.tokens import issue_token
 from api.kit.cursor import decode_cursor, encode_cursor
 from api.outbox import records
 from api.runs import bulk
-from api.workflow import repository
+from api.workflow import cycles, repository
 from api.workflow.schemas import WorkflowCreate, WorkflowUpdate
 from streams.engine import DefinitionError, Problem, compile_definition, validate
 from workflows.settings import Settings
@@ -264,6 +264,8 @@ async def update(
     content = {f: changes.get(f, getattr(workflow, f)) for f in CONTENT_FIELDS}
     if any(f in changes and changes[f] != getattr(workflow, f) for f in CONTENT_FIELDS):
         check_definition({"name": workflow.name, **content}, tenant_id=principal.tenant_id)
+        if workflow.status == "active":  # the new version is active at once: an activation too
+            await cycles.refuse_subworkflow_cycle(session, workflow=workflow, nodes=content["nodes"])
         await _new_version(
             session,
             settings,
@@ -298,6 +300,8 @@ async def transition(
             code="invalid_status_transition",
             details={"status": workflow.status, "action": action, "allowedFrom": sorted(allowed)},
         )
+    if target == "active":
+        await cycles.refuse_subworkflow_cycle(session, workflow=workflow, nodes=workflow.nodes)
     first_activation = workflow.status == "draft" and target == "active"
     workflow.status = target
     now = datetime.now(UTC)
