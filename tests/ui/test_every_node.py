@@ -1,11 +1,11 @@
 """Every node type the onboarding test does not place is dragged from the palette and configured in the
 inspector here; the definition then holds what was typed. (send_email, delay, condition and end: see
-test_build_onboarding.)"""
+test_build_onboarding; wait_for_event and send windows: see test_journeys.)"""
 
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.ui.conftest import App
 from tests.ui.kit import Builder, shot
@@ -32,8 +32,21 @@ CASES: list[tuple[str, list[tuple[str, str, str]], dict[str, object]]] = [
     ),
     ("slack", [("Channel", "#growth", "fill"), ("Message", "New signup", "fill")], {"channel": "#growth"}),
     ("switch", [("Field", "attributes.plan", "fill")], {"field": "attributes.plan"}),
-    ("split", [], {}),
-    ("update_contact", [], {}),
+    (
+        "split",
+        [("Percentage", "30", "fill"), ("Percentage#1", "70", "fill"), ("Variant label", "Short", "fill")],
+        {
+            "variants": [
+                {"id": "a", "percentage": 30, "label": "Short"},
+                {"id": "b", "percentage": 70},
+            ]
+        },
+    ),
+    (
+        "update_contact",
+        [("+ Entry", "", "click"), ("Key", "plan", "fill"), ("Value", "pro", "fill")],
+        {"attributes": {"plan": "pro"}},
+    ),
     (
         "wait_until",
         [("Attribute", "attributes.renewal_date", "fill")],
@@ -50,11 +63,20 @@ def test_every_other_node_type_is_placed_and_configured(page: Page, app: App) ->
         placed[kind] = node
         b.select(node)
         for label, value, how in fields:
-            (b.fill if how == "fill" else b.choose)(label, value)
+            name, _, nth = label.partition("#")
+            if how == "click":
+                page.get_by_label("Inspector").get_by_role("button", name=name).click()
+            else:
+                (b.fill if how == "fill" else b.choose)(name, value, nth=int(nth or 0))
     page.locator(".react-flow__pane").click(position={"x": 10, "y": 10})
     nodes = {n["id"]: n for n in b.definition()["nodes"]}
     for kind, _, expected in CASES:
         node = nodes[placed[kind]]
         assert node["type"] == kind
         assert {k: node.get("data", {}).get(k) for k in expected} == expected, node
+    # The split's face reads the new percentages; its handles are still keyed by variant id.
+    split = b.node(placed["split"])
+    expect(split).to_contain_text("Short 30% / b 70%")
+    expect(split.locator('.react-flow__handle.source[data-handleid="a"]')).to_have_count(1)
+    expect(b.node(placed["update_contact"])).to_contain_text("Set plan")
     shot(page, "every-node-type")

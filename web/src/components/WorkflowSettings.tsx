@@ -67,7 +67,7 @@ export function WorkflowSettings() {
           value={typeof settings.priority === "number" ? settings.priority : ""}
           onChange={(e) => setSetting("priority", e.target.value === "" ? undefined : Math.trunc(Number(e.target.value)))}
         />
-        <span className="hint">0 to {MAX_PRIORITY}; above 0 may use the share of a frequency cap kept for priority workflows.</span>
+        <small className="hint">0 to {MAX_PRIORITY}; above 0 may use the share of a frequency cap kept for priority workflows.</small>
       </label>
       <section className="exit-when" aria-label="Exit criteria" data-testid="exit-when-editor">
         <h3>Exit criteria</h3>
