@@ -95,6 +95,16 @@ def _nurture() -> dict[str, Any]:
     )
 
 
+def _exiting() -> dict[str, Any]:
+    """Waits an hour unless the contact opens a message: then the run ends as exited."""
+    return on_created(
+        node("hold", "delay", duration=1, unit="hours"),
+        node("after", "send_sms", templateId="t-after"),
+        name="exiting",
+        settings={"exitWhen": {"event": "pipeline.message.opened"}},
+    )
+
+
 def _failing(hook: str) -> dict[str, Any]:
     return on_created(node("call", "webhook", url=f"{hook}/fail", method="POST"), name="failing")
 
@@ -113,7 +123,9 @@ async def test_every_published_message_conforms_and_the_receiver_gets_rendered_b
     everything = api.create_active(_everything(receiver))
     nurture = api.create_active(_nurture())
     failing = api.create_active(_failing(receiver))
+    exiting = api.create_active(_exiting())
     buyer, erased = f"c-{uuid.uuid4().hex[:8]}", f"c-{uuid.uuid4().hex[:8]}"
+    leaver = f"c-{uuid.uuid4().hex[:8]}"
 
     created = {"contact": {"email": "ada@example.com", "attributes": {"plan": "pro"}}, "order": "o-17"}
     await _publish(nats_io, "contact.created", api.tenant, buyer, created)
@@ -128,6 +140,16 @@ async def test_every_published_message_conforms_and_the_receiver_gets_rendered_b
     )
     await _publish(nats_io, "contact.created", api.tenant, erased, {"contact": {"email": "bo@example.com"}})
     api.wait_runs(nurture["id"], count=2)
+    # An open by a contact waiting in the exiting workflow ends that run as exited.
+    await _publish(nats_io, "contact.created", api.tenant, leaver, {"contact": {"email": "lu@example.com"}})
+    held: list[dict[str, Any]] = []
+    for _ in range(100):
+        held = api.runs(exiting["id"], contactId=leaver, status="running")
+        if held:
+            break
+        await asyncio.sleep(0.3)
+    assert held, "the leaver's run never started"
+    await _publish(nats_io, "pipeline.message.opened", api.tenant, leaver, {"runId": held[0]["id"]})
     resp = await asyncio.to_thread(api.client.delete, f"/api/v1/contacts/{erased}")
     assert resp.status_code == 202, resp.text
 
