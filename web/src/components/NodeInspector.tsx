@@ -98,6 +98,14 @@ function Field({ spec, config, onChange }: { spec: FieldSpec; config: JsonObject
     case "eventType":
       control = <EventTypeField label={spec.label} value={text} onChange={(v) => set(v)} testid={spec.testid} />;
       break;
+    case "checkbox":
+      control = (
+        <label className="inline check">
+          <input type="checkbox" checked={value === true} onChange={(e) => set(e.target.checked)} />
+          {spec.label}
+        </label>
+      );
+      break;
     case "duration":
       control = <DurationField label={spec.label} value={value} onChange={set} />;
       break;
@@ -113,10 +121,12 @@ function Field({ spec, config, onChange }: { spec: FieldSpec; config: JsonObject
   }
   return (
     <div className="field" data-testid={`field-${key || spec.kind}`}>
-      <span>
-        {spec.label}
-        {required && <em className="required"> required</em>}
-      </span>
+      {spec.kind !== "checkbox" && (
+        <span>
+          {spec.label}
+          {required && <em className="required"> required</em>}
+        </span>
+      )}
       {control}
       {"help" in spec && spec.help && <p className="hint">{spec.help}</p>}
     </div>

@@ -154,6 +154,38 @@ describe("definition <-> graph", () => {
     expect(roundTrip(back)).toEqual(back);
   });
 
+  it("keeps a run_workflow's plain edge on completed when it comes to wait, and back", () => {
+    const parent: WorkflowDefinition = {
+      id: "wf-p",
+      name: "Parent",
+      trigger: { type: "manual" },
+      nodes: [
+        { id: "sub", type: "run_workflow", position: { x: 0, y: 100 }, data: { workflowId: "wf-child", variables: { plan: "{{ trigger.data.plan }}" }, wait: false } },
+        { id: "next", type: "end", position: { x: 0, y: 250 } },
+        { id: "oops", type: "end", position: { x: 200, y: 250 } },
+      ],
+      edges: [
+        { source: "trigger", target: "sub" },
+        { source: "sub", target: "next" },
+      ],
+    };
+    expect(normalize(roundTrip(parent))).toEqual(normalize(parent));
+    const store = createEditorStore();
+    store.getState().load(parent);
+    const config = (store.getState().nodes.find((n) => n.id === "sub") as StepNode).data.config;
+    store.getState().updateNodeConfig("sub", { ...config, wait: true });
+    expect(store.getState().edges.filter((e) => e.source === "sub").map((e) => [e.sourceHandle, e.target])).toEqual([["completed", "next"]]);
+    store.getState().onConnect({ source: "sub", sourceHandle: "failed", target: "oops", targetHandle: null });
+    const waiting = store.getState().toDefinition();
+    expect(waiting.edges?.filter((e) => e.source === "sub").map((e) => [branchOf(e), e.target])).toEqual([
+      ["completed", "next"],
+      ["failed", "oops"],
+    ]);
+    expect(normalize(roundTrip(waiting))).toEqual(normalize(waiting));
+    store.getState().updateNodeConfig("sub", { ...config, wait: false });
+    expect(store.getState().toDefinition().edges?.filter((e) => e.source === "sub")).toEqual([{ source: "sub", target: "next" }]);
+  });
+
   it("draws each branch edge from the handle of its branch id and writes branch and sourceHandle", () => {
     const onboarding = JSON.parse(readFileSync(join(EXAMPLES, "onboarding.json"), "utf8")) as WorkflowDefinition;
     const graph = definitionToGraph(onboarding);

@@ -152,7 +152,8 @@ export function graphToDefinition(graph: Graph): WorkflowDefinition {
 /**
  * The edges to keep after a node's data changed: an edge leaving `nodeId` from a branch that existed
  * before and exists no more (a deleted switch case or split variant) goes; every other edge stays on the
- * branch id it was drawn from, whatever the new order of cases or variants.
+ * branch id it was drawn from, whatever the new order of cases or variants. A node whose one plain edge
+ * becomes branches (run_workflow set to wait) keeps that edge on its first branch (`completed`), and back.
  */
 export function pruneRemovedBranches(
   nodeId: string,
@@ -162,8 +163,20 @@ export function pruneRemovedBranches(
   edges: FlowEdge[],
 ): FlowEdge[] {
   const spec = specOf(kind);
-  const old = new Set((spec.branches(before) ?? []).map((b) => b.id));
-  const now = new Set((spec.branches(after) ?? []).map((b) => b.id));
+  const was = spec.branches(before);
+  const is = spec.branches(after);
+  const leaves = (e: FlowEdge) => e.source === nodeId;
+  // One plain edge <-> branches (run_workflow's wait): the plain edge is the first branch's, and back.
+  const first = is?.[0]?.id;
+  if (was === null && first !== undefined) return edges.map((e) => (leaves(e) && e.sourceHandle == null ? { ...e, sourceHandle: first } : e));
+  const firstWas = was?.[0]?.id;
+  if (is === null && firstWas !== undefined) {
+    return edges
+      .filter((e) => !leaves(e) || e.sourceHandle == null || e.sourceHandle === firstWas)
+      .map((e) => (leaves(e) && e.sourceHandle === firstWas ? { ...e, sourceHandle: null } : e));
+  }
+  const old = new Set((was ?? []).map((b) => b.id));
+  const now = new Set((is ?? []).map((b) => b.id));
   const removed = [...old].filter((id) => !now.has(id));
   if (removed.length === 0) return edges;
   return edges.filter((e) => e.source !== nodeId || e.sourceHandle == null || !removed.includes(e.sourceHandle));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { GROUPS, NODE_TYPES, specOf, switchCaseKey, windowText } from "./registry";
 
-const ACTIONS = ["send_email", "send_sms", "send_whatsapp", "send_push", "update_contact", "add_tag", "remove_tag", "add_to_segment", "remove_from_segment", "webhook", "slack"];
+const ACTIONS = ["send_email", "send_sms", "send_whatsapp", "send_push", "update_contact", "add_tag", "remove_tag", "add_to_segment", "remove_from_segment", "webhook", "slack", "run_workflow"];
 const FLOW = ["delay", "wait_until", "wait_for_event", "condition", "switch", "split", "end"];
 
 describe("node-type registry", () => {
@@ -57,5 +57,14 @@ describe("node-type registry", () => {
     expect(windowText({ start: "22:00", end: "06:00" })).toBe("daily 22:00-06:00");
     expect(windowText({ days: ["sat", "mon"], start: "10:00", end: "12:00" })).toBe("sat,mon 10:00-12:00");
     expect(windowText(undefined)).toBe("");
+  });
+
+  it("gives run_workflow one plain edge, or completed / goal_reached / failed when it waits", () => {
+    const spec = specOf("run_workflow");
+    expect(spec.group).toBe("actions");
+    expect(spec.branches(spec.defaults())).toBeNull();
+    expect(spec.branches({ workflowId: "w", wait: true })?.map((b) => b.id)).toEqual(["completed", "goal_reached", "failed"]);
+    expect(spec.summary({ workflowId: "w-2", wait: true })).toBe("Run and wait for w-2");
+    expect(spec.summary({ workflowId: "w-2" })).toBe("Start w-2");
   });
 });

@@ -28,7 +28,7 @@ export type FieldSpec =
   | { kind: "textarea"; key: string; label: string; placeholder?: string; required?: boolean }
   | { kind: "number"; key: string; label: string; min?: number; max?: number; required?: boolean; help?: string }
   | { kind: "select"; key: string; label: string; options: string[]; required?: boolean; emptyLabel?: string }
-  | { kind: "map"; key: string; label: string; secretValues?: boolean; required?: boolean }
+  | { kind: "map"; key: string; label: string; secretValues?: boolean; required?: boolean; help?: string }
   | { kind: "json"; key: string; label: string; help?: string }
   | { kind: "conditions"; key: string; label: string }
   | { kind: "cases"; key: string; label: string }
@@ -44,6 +44,7 @@ export type FieldSpec =
   | { kind: "sendWindow"; key: string; label: string; help?: string }
   /** A cron expression, read aloud with its next fire times in the trigger's zone. */
   | { kind: "cron"; key: string; label: string; required?: boolean }
+  | { kind: "checkbox"; key: string; label: string; help?: string }
   | { kind: "waitTarget" };
 
 export interface NodeTypeSpec {
@@ -157,6 +158,7 @@ const ICONS = {
   untag: "M3 3h8l10 10-8 8L3 11z M8 12h6",
   segmentAdd: "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z M1 21a8 8 0 0 1 14-5 M19 14v6 M16 17h6",
   segmentRemove: "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z M1 21a8 8 0 0 1 14-5 M16 17h6",
+  subflow: "M4 4h7v6H4z M13 14h7v6h-7z M7.5 10v7h5.5",
   webhook: "M10 13a5 5 0 0 0 7 0l3-3a5 5 0 0 0-7-7l-1 1 M14 11a5 5 0 0 0-7 0l-3 3a5 5 0 0 0 7 7l1-1",
   slack: "M9 3v18 M15 3v18 M3 9h18 M3 15h18",
   inbox: "M3 13h5l1 3h6l1-3h5 M5 5h14l2 8v6H3v-6z",
@@ -344,6 +346,29 @@ export const NODE_TYPES: NodeTypeSpec[] = [
   tagNode("remove_tag", "Remove tag", ICONS.untag, "Remove"),
   segmentNode("add_to_segment", "Add to segment", ICONS.segmentAdd, "Into"),
   segmentNode("remove_from_segment", "Remove from segment", ICONS.segmentRemove, "Out of"),
+  {
+    type: "run_workflow",
+    group: "actions",
+    label: "Run workflow",
+    description: "Start another active workflow for the contact",
+    icon: ICONS.subflow,
+    colour: COLOURS.integration,
+    defaults: () => ({ workflowId: "", wait: false }),
+    summary: (d) => `${d.wait === true ? "Run and wait for" : "Start"} ${orDash(d.workflowId)}`,
+    branches: (d) =>
+      d.wait === true
+        ? [
+            { id: "completed", label: "completed" },
+            { id: "goal_reached", label: "goal reached" },
+            { id: "failed", label: "failed" },
+          ]
+        : null,
+    fields: [
+      { kind: "text", key: "workflowId", label: "Workflow id", required: true },
+      { kind: "map", key: "variables", label: "Variables", help: "Templated, e.g. {{ trigger.data.plan }}; the sub-workflow reads them as variables.*" },
+      { kind: "checkbox", key: "wait", label: "Wait for it to end", help: "Then take completed, goal reached or failed" },
+    ],
+  },
   {
     type: "webhook",
     group: "actions",
