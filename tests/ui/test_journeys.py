@@ -1,6 +1,6 @@
 """Journeys that react, built in the browser: a wait_for_event node with its received / timeout branches, a
 message node's own send window and frequency-cap choice, and the workflow's send window, priority and exit
-criteria; the definition then holds what was typed."""
+criteria, and a run_workflow that waits for its sub-workflow; the definition then holds what was typed."""
 
 from __future__ import annotations
 
@@ -109,3 +109,34 @@ def test_message_send_window_frequency_cap_and_workflow_settings(page: Page, app
     # The engine accepts the window, the cap choice and the settings as the builder wrote them.
     mine = [p for p in validate(d) if p.path.startswith("$.settings") or "sendWindow" in p.path or "frequencyCap" in p.path]
     assert mine == []
+
+
+def test_run_workflow_waits_and_branches(page: Page, app: App) -> None:
+    b = Builder(page).open_blank(app.base)
+    sub = b.drop("run_workflow", 380, 580)
+    done = b.drop("end", 120, 740)
+    failed = b.drop("end", 620, 740)
+    b.connect("trigger", sub)
+    b.connect(sub, done)  # not waiting yet: one plain edge
+    b.select(sub)
+    b.fill("Workflow id", "wf-child")
+    inspector = page.get_by_label("Inspector")
+    inspector.get_by_role("button", name="+ Entry").click()
+    b.fill("Key", "plan")
+    b.fill("Value", "{{ trigger.data.plan }}")
+    inspector.get_by_label("Wait for it to end").check()
+    node = b.node(sub)
+    expect(node).to_contain_text("Run and wait for wf-child")
+    for branch in ("completed", "goal_reached", "failed"):
+        expect(node.locator(f'.react-flow__handle.source[data-handleid="{branch}"]')).to_have_count(1)
+    b.connect(sub, failed, "failed")
+    shot(page, "run-workflow")
+
+    d = b.definition()
+    data = next(n for n in d["nodes"] if n["id"] == sub)["data"]
+    assert data == {"workflowId": "wf-child", "wait": True, "variables": {"plan": "{{ trigger.data.plan }}"}}
+    out = {branch_of(e): e["target"] for e in d["edges"] if e["source"] == sub}
+    # The edge drawn before it waited is now its completed branch.
+    assert out == {"completed": done, "failed": failed}
+    problems = [p for p in validate(d) if p.node_id == sub]
+    assert [p.message for p in problems] == [f"run_workflow '{sub}' waits for its sub-workflow but has no 'goal_reached' edge"]
