@@ -32,7 +32,13 @@ def _parent(child_id: str) -> dict[str, Any]:
         "name": "Onboarding with a sub-workflow",
         "trigger": {"type": "event", "event": "contact.created"},
         "nodes": [
-            node("sub", "run_workflow", workflowId=child_id, wait=True, variables={"plan": "{{ attributes.plan }}"}),
+            node(
+                "sub",
+                "run_workflow",
+                workflowId=child_id,
+                wait=True,
+                variables={"plan": "{{ attributes.plan }}"},
+            ),
             node("after", "send_email", templateId="tpl-after-sub"),
             node("goal", "end"),
             node("failed", "end"),

@@ -44,7 +44,7 @@ def test_wait_for_event_is_placed_configured_and_branched(page: Page, app: App) 
     out = {branch_of(e): e["target"] for e in d["edges"] if e["source"] == wait}
     assert out == {"received": done, "timeout": remind}
     # The engine reads the node as typed: no problem of its own (nor a missing branch).
-    assert [p for p in validate(d) if p.node_id == wait or ".data" in p.path and wait in p.path] == []
+    assert [p for p in validate(d) if p.node_id == wait or (".data" in p.path and wait in p.path)] == []
 
 
 def test_message_send_window_frequency_cap_and_workflow_settings(page: Page, app: App) -> None:
@@ -107,7 +107,11 @@ def test_message_send_window_frequency_cap_and_workflow_settings(page: Page, app
         "conditions": [{"field": "event.data.channel", "operator": "equals", "value": "sms"}],
     }
     # The engine accepts the window, the cap choice and the settings as the builder wrote them.
-    mine = [p for p in validate(d) if p.path.startswith("$.settings") or "sendWindow" in p.path or "frequencyCap" in p.path]
+    mine = [
+        p
+        for p in validate(d)
+        if p.path.startswith("$.settings") or "sendWindow" in p.path or "frequencyCap" in p.path
+    ]
     assert mine == []
 
 
@@ -139,4 +143,6 @@ def test_run_workflow_waits_and_branches(page: Page, app: App) -> None:
     # The edge drawn before it waited is now its completed branch.
     assert out == {"completed": done, "failed": failed}
     problems = [p for p in validate(d) if p.node_id == sub]
-    assert [p.message for p in problems] == [f"run_workflow '{sub}' waits for its sub-workflow but has no 'goal_reached' edge"]
+    assert [p.message for p in problems] == [
+        f"run_workflow '{sub}' waits for its sub-workflow but has no 'goal_reached' edge"
+    ]
