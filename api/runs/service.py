@@ -142,8 +142,9 @@ async def stats(session: AsyncSession, *, principal: Principal, workflow_id: uui
 async def waiting(
     session: AsyncSession, *, principal: Principal, workflow_id: uuid.UUID, version: int | None
 ) -> list[dict[str, Any]]:
-    """How many runs wait at each node now, per version: what publishing a change would leave behind."""
-    workflow = await workflows.get(session, principal=principal, workflow_id=workflow_id)
+    """How many runs wait at each node now, per version: what publishing a change would leave behind. An
+    archived workflow is never published again, so it is a 404 here like the workflow itself."""
+    workflow = await workflows.get_live(session, principal=principal, workflow_id=workflow_id)
     rows = await repository.waiting(session, workflow_id=workflow.id, version=version)
     return [{"version": v, "node_id": node, "count": count} for v, node, count in rows]
 

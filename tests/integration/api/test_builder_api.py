@@ -140,6 +140,10 @@ async def test_waiting_counts_running_runs_per_version_and_node(
     assert (await client.get(url, params={"version": 0}, headers=as_a)).status_code == 422
     assert (await client.get(url, headers=as_b)).status_code == 404
     assert (await client.get(f"{BASE}/{uuid.uuid4()}/waiting", headers=as_a)).status_code == 404
+    # Archived: never published again, so a 404 like the workflow itself (its runs stay readable).
+    assert (await client.delete(f"{BASE}/{wf['id']}", headers=as_a)).status_code == 200
+    assert (await client.get(url, headers=as_a)).status_code == 404
+    assert (await client.get(f"{BASE}/{wf['id']}/runs", headers=as_a)).status_code == 200
 
 
 async def test_the_waiting_count_reads_its_index(engine: AsyncEngine) -> None:
