@@ -1,6 +1,6 @@
 """Issue 11's cancel paths stop sends on a running stack: archiving with ?cancelRuns=true and the bulk
 POST /runs/cancel cancel runs waiting in a delay, and no pipeline.message.send follows once the delay would
-have sent one. The builder's "waiting at each node" count sees those runs before and none after."""
+have sent one. The builder's "waiting at each node" count sees those runs before; once archived it is a 404.
 
 from __future__ import annotations
 
@@ -59,7 +59,9 @@ async def test_archiving_with_cancel_runs_stops_the_delayed_sends(api: Api, nats
         assert not of(seen, "workflow.run.completed", contactId=c), c
     cancelled = api.wait_runs(wf["id"], count=2, status="cancelled")
     assert {r["contactId"] for r in cancelled} == set(who)
-    _wait_waiting(api, wf["id"], [])
+    assert api.runs(wf["id"], status="running") == []
+    # An archived workflow is never published again: no waiting counts, as for the workflow itself.
+    api.call("GET", f"/{wf['id']}/waiting", expect=404)
 
 
 async def test_bulk_cancel_stops_the_chosen_runs_and_lets_the_others_send(
