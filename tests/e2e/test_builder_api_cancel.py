@@ -1,6 +1,7 @@
 """Issue 11's cancel paths stop sends on a running stack: archiving with ?cancelRuns=true and the bulk
 POST /runs/cancel cancel runs waiting in a delay, and no pipeline.message.send follows once the delay would
-have sent one. The builder's "waiting at each node" count sees those runs before; once archived it is a 404."""
+have sent one. The builder's "waiting at each node" count sees those runs before; once archived it is a
+404."""
 
 from __future__ import annotations
 
