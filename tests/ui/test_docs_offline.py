@@ -5,19 +5,15 @@ saved under var/ui-screenshots/."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Route, sync_playwright
 
 from api.app import create_app
 from api.config import ApiSettings
+from tests.live_api import serving
 from workflows.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -27,26 +23,8 @@ QUIET = ApiSettings(api_run_relay=False, api_run_projector=False, api_run_stats_
 
 @pytest.fixture(scope="module")
 def api_url(settings: Settings) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, api_settings=QUIET), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, api_settings=QUIET)) as base:
+        yield base
 
 
 def _chromium() -> str:

@@ -4,22 +4,18 @@ server (its own thread and event loop) on the test database; every request carri
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import checks
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from tests.integration.api.conftest import QUIET, auth
+from tests.live_api import serving
 from workflows.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -36,24 +32,8 @@ CHECKS = [
 
 @pytest.fixture(scope="module")
 def server(migrated: Settings) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = create_app(migrated, api_settings=QUIET)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield base
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(migrated, api_settings=QUIET)) as base:
+        yield base
 
 
 def test_api_conforms_to_its_openapi(server: str, migrated: Settings, engine: AsyncEngine) -> None:

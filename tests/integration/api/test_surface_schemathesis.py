@@ -11,20 +11,16 @@ run reports fails."""
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
 from tests.integration.api.conftest import QUIET, auth
+from tests.live_api import serving
 from workflows.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -36,26 +32,8 @@ READABLE_AFTER_ARCHIVE = re.compile(r'"(totalRuns|items|steps)":')
 
 @pytest.fixture(scope="module")
 def live_api(migrated: Settings) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(migrated, api_settings=QUIET), host="127.0.0.1", port=port, log_level="error"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(migrated, api_settings=QUIET)) as base:
+        yield base
 
 
 def _failures(output: str) -> list[str]:
