@@ -141,10 +141,13 @@ class EventReader:
                 await asyncio.sleep(1.0)
 
     async def _step(self) -> None:
-        owned = self._owned()
-        if owned != self._assigned or self._assigned_epoch != self._epoch:
-            await self._assign(owned)
+        # The epoch is read before the owned partitions: a hold() during the awaits of _assign (seeking a
+        # partition without a stored position asks the broker) must void this fetch. Read after them, it
+        # let a unit of partitions already handed over run after hold() had returned.
         epoch = self._epoch
+        owned = self._owned()
+        if owned != self._assigned or self._assigned_epoch != epoch:
+            await self._assign(owned, epoch)
         fetched = await self._consumer.getmany(timeout_ms=self._max_wait_ms, max_records=self._max_records)
         definitions = fetched.pop(self._definitions_tp, None)
         if definitions:
@@ -187,10 +190,9 @@ class EventReader:
             got = await self._consumer.getmany(tp, timeout_ms=self._max_wait_ms)
             self._apply_definitions(got.get(tp, []))
 
-    async def _assign(self, owned: set[int]) -> None:
+    async def _assign(self, owned: set[int], epoch: int) -> None:
         from aiokafka import TopicPartition
 
-        epoch = self._epoch
         tps = [TopicPartition(self.topic, p) for p in sorted(owned)]
         self._consumer.assign([self._definitions_tp, *tps])  # a new assignment forgets every position
         self._consumer.seek(self._definitions_tp, self._definitions_next)
