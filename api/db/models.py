@@ -244,3 +244,76 @@ class TenantPolicy(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSONB)
     updated_by: Mapped[str] = mapped_column(String)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# -- analytics read models: per workflow and version, on stable node ids ---------------------------------
+class WorkflowVersionNodeStats(Base):
+    """Per node of a version: step visits by status, message sends and those sent in the contact's night."""
+
+    __tablename__ = "workflow_version_node_stats"
+
+    workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    node_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    entered: Mapped[int] = mapped_column(BigInteger, default=0)
+    completed: Mapped[int] = mapped_column(BigInteger, default=0)
+    failed: Mapped[int] = mapped_column(BigInteger, default=0)
+    skipped: Mapped[int] = mapped_column(BigInteger, default=0)
+    waiting: Mapped[int] = mapped_column(BigInteger, default=0)
+    sends: Mapped[int] = mapped_column(BigInteger, default=0)
+    night_sends: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WorkflowEdgeStats(Base):
+    """Runs that went from one node to the next (consecutive steps), with the branch taken ('' if none)."""
+
+    __tablename__ = "workflow_edge_stats"
+
+    workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    target: Mapped[str] = mapped_column(String(100), primary_key=True)
+    branch: Mapped[str] = mapped_column(String(100), primary_key=True)
+    runs: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WorkflowSplitStats(Base):
+    """Runs a split sent down each variant, and how many of them ended by reaching a goal."""
+
+    __tablename__ = "workflow_split_stats"
+
+    workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    node_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    entered: Mapped[int] = mapped_column(BigInteger, default=0)
+    converted: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WorkflowGoalStats(Base):
+    """Runs a goal ended, by the node they were at then ('' for none), and when it last happened."""
+
+    __tablename__ = "workflow_goal_stats"
+
+    workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    goal_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    node_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    reached: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_reached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WorkflowRunBuckets(Base):
+    """Runs started (by started_at) and ended by end status (by completed_at), per UTC quarter hour."""
+
+    __tablename__ = "workflow_run_buckets"
+
+    workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    started: Mapped[int] = mapped_column(BigInteger, default=0)
+    completed: Mapped[int] = mapped_column(BigInteger, default=0)
+    goal_reached: Mapped[int] = mapped_column(BigInteger, default=0)
+    failed: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancelled: Mapped[int] = mapped_column(BigInteger, default=0)
+    exited: Mapped[int] = mapped_column(BigInteger, default=0)

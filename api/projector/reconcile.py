@@ -1,5 +1,6 @@
 """The spec's ``workflow-stats-calculator`` (every 5 minutes): recount runs and steps, correct the counters
-where they drifted (logging each correction), and refresh each workflow's cached ``stats`` column.
+where they drifted (logging each correction), and refresh each workflow's cached ``stats`` column; then the
+same for the analytics read models (``analytics_reconcile``).
 
 Corrections are deltas computed inside one REPEATABLE READ snapshot (rows and counters seen together), so
 increments the projector commits meanwhile are kept rather than overwritten.
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import metrics
-from api.projector import repository
+from api.projector import analytics_reconcile, repository
 from api.runs.service import stats_view
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ async def reconcile(engine: AsyncEngine) -> dict[str, int]:
                 await repository.add_run_counters(writer, run_drift)
                 await repository.add_node_counters(writer, node_drift)
                 await repository.set_cached_stats(writer, _cached_stats(runs_truth, nodes_truth))
+            await analytics_reconcile.reconcile_locked(conn)  # logs its own corrections
         finally:
             await repository.release_reconcile_lock(conn)
             await conn.commit()

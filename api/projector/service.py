@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api import metrics
 from api.contacts import repository as contacts
-from api.projector import repository
+from api.projector import analytics_plan, analytics_repository, repository
 from api.projector.events import ContactErased, EnrolmentSkip, RunEvent, StepRecord
-from api.projector.plan import BatchPlan, plan_batch, processed_at
+from api.projector.plan import BatchPlan, ExistingRun, plan_batch, processed_at
 
 log = logging.getLogger(__name__)
 SCHEDULE_NAMESPACE = uuid.UUID("5d2f8e1a-7c3b-5a49-b6e0-9f1d2c3b4a5e")
@@ -131,6 +131,27 @@ async def _apply_skips(conn: AsyncConnection, skips: list[EnrolmentSkip]) -> Non
     metrics.PROJECTED.labels("enrolment_skipped").inc(len(added))
 
 
+async def _plan_analytics(
+    conn: AsyncConnection,
+    plan: BatchPlan,
+    existing_runs: dict[uuid.UUID, ExistingRun],
+    existing_steps: dict[uuid.UUID, str],
+) -> analytics_plan.AnalyticsDeltas:
+    """Read after this batch's steps are written: the step before each new step may be in the batch."""
+    prior = await analytics_repository.prior_steps(conn, analytics_plan.new_step_keys(plan, existing_steps))
+    splits = await analytics_repository.run_splits(conn, analytics_plan.converted_runs(plan))
+    sends = {e.workflow_id for e, s in plan.steps.values() if s.node_type in analytics_plan.MESSAGE_TYPES}
+    zones = await analytics_repository.workflow_zones(conn, sends) if sends else {}
+    return analytics_plan.plan_analytics(
+        plan,
+        existing_runs=existing_runs,
+        existing_steps=existing_steps,
+        prior=prior,
+        run_splits=splits,
+        zones=zones,
+    )
+
+
 async def _apply_runs(conn: AsyncConnection, events: list[RunEvent]) -> BatchPlan:
     owners = await repository.workflow_tenants(conn, {e.workflow_id for e in events})
     known = [e for e in events if owners.get(e.workflow_id) == e.tenant_id]
@@ -146,12 +167,15 @@ async def _apply_runs(conn: AsyncConnection, events: list[RunEvent]) -> BatchPla
     await repository.upsert_runs(conn, [_run_row(r) for r in plan.runs.values()])
     await repository.upsert_steps(conn, [_step_row(e, s) for e, s in plan.steps.values()])
     await repository.upsert_schedules(conn, _schedule_rows(plan))
+    analytics = await _plan_analytics(conn, plan, existing_runs, existing_steps)
     for run_id, node_id in await repository.close_ended_runs(conn, plan.ended):
         # The run ended (a goal, a cancel) while this step waited: the node's work was bypassed.
         deltas = plan.node_deltas[(plan.ended[run_id].workflow_id, node_id)]
         deltas["waiting"] -= 1
         deltas["skipped"] += 1
+        analytics_plan.close_waiting(analytics, plan.ended[run_id], node_id)
     await repository.add_run_counters(conn, plan.run_deltas)
     await repository.add_node_counters(conn, plan.node_deltas)
+    await analytics_repository.add_analytics(conn, analytics)
     metrics.PROJECTED.labels("applied").inc(len(known))
     return plan
