@@ -5,10 +5,10 @@ The bridge publishes neither; the projector keeps the latest of each for run det
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
 from streams.engine.budget import is_kept_response, trimmed_response
+from streams.engine.encoding import json_bytes
 from streams.engine.redact import redact_data
 from streams.engine.state import Run
 
@@ -44,37 +44,6 @@ def context_and_trigger(run: Run, memo: dict[str, Any] | None) -> tuple[dict[str
     return context, data
 
 
-def _size(value: Any) -> int:
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode())
-
-
-def _within(value: dict[str, Any], limit: int) -> bool:
-    """Whether ``value`` is surely at most ``limit`` bytes as compact JSON, without encoding it: in objects
-    of strings, numbers, booleans, nulls and objects, a character takes at most 6 bytes (``\\uXXXX``) and
-    a number its repr. False means "measure it", not "too large"."""
-    return _bound(value, limit) is not None
-
-
-def _bound(value: dict[str, Any], limit: int) -> int | None:
-    bound = 2
-    for key, item in value.items():
-        bound += 6 * len(key) + 4
-        if isinstance(item, str):
-            bound += 6 * len(item)
-        elif item is None or isinstance(item, bool | int | float):
-            bound += len(repr(item))
-        elif isinstance(item, dict):
-            inner = _bound(item, limit - bound)
-            if inner is None:
-                return None
-            bound += inner
-        else:
-            return None
-        if bound > limit:
-            return None
-    return bound
-
-
 def run_context(run: Run) -> dict[str, Any]:
     """What run detail shows as ``context``: the run's variables (action outputs by node id, secrets
     redacted), a summary of each kept HTTP response (status, durationMs, truncated) and whether the run's
@@ -95,13 +64,13 @@ def run_context(run: Run) -> dict[str, Any]:
     }
     context["responses"] = responses
     context["variables"] = redact_data(run.variables)
-    if _within(context, MAX_CONTEXT_BYTES) or _size(context) <= MAX_CONTEXT_BYTES:
+    if json_bytes(context) <= MAX_CONTEXT_BYTES:
         return context
     context["truncated"] = True
     context["variables"] = {
         k: trimmed_response(v) if is_kept_response(v) else v for k, v in context["variables"].items()
     }
-    if _size(context) > MAX_CONTEXT_BYTES:
+    if json_bytes(context) > MAX_CONTEXT_BYTES:
         context["variables"] = {}
     return context
 
@@ -113,6 +82,6 @@ def trigger_data(run: Run) -> dict[str, Any]:
     if not isinstance(data, dict) or not data:
         return {}
     redacted: dict[str, Any] = redact_data(data)
-    if _within(redacted, MAX_TRIGGER_DATA_BYTES) or _size(redacted) <= MAX_TRIGGER_DATA_BYTES:
+    if json_bytes(redacted) <= MAX_TRIGGER_DATA_BYTES:
         return redacted
     return {"truncated": True, "keys": sorted(str(k) for k in redacted)[:_LISTED_KEYS]}

@@ -79,10 +79,29 @@ def redact_slack_url(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}/{REDACTED}"
 
 
+@lru_cache(maxsize=4096)
+def _plain_key(key: str) -> bool:
+    """A key whose value is kept as it is when it is a string, a number, a boolean or null: not a secret by
+    its name and none of the keys whose text is taken apart (URLs, headers, a JSON body)."""
+    lowered = key.lower()
+    return not (lowered in ("headers", "body") or lowered.endswith("url") or is_secret_key(key))
+
+
+_SCALARS: Final = (str, int, float, bool, type(None))
+
+
 def redact_data(value: Any) -> Any:
     """A redacted copy of node data (the input is never changed)."""
     if isinstance(value, dict):
-        return {k: _redact_field(k, v) if isinstance(k, str) else redact_data(v) for k, v in value.items()}
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            if type(k) is not str:
+                out[k] = redact_data(v)
+            elif type(v) in _SCALARS and _plain_key(k):
+                out[k] = v  # the common case (ids, names, amounts), decided once per key name
+            else:
+                out[k] = _redact_field(k, v)
+        return out
     if isinstance(value, list):
         return [redact_data(v) for v in value]
     return value

@@ -13,7 +13,6 @@ answer that could be mistaken for the whole path).
 from __future__ import annotations
 
 import heapq
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -22,6 +21,7 @@ from streams.engine import event_types as et
 from streams.engine.caps import compile_caps
 from streams.engine.compiler import compile_definition
 from streams.engine.effects import CallWebhook, CancelTimer, Effect, EmitRunEvent, ScheduleTimer, SendSlack
+from streams.engine.encoding import json_bytes
 from streams.engine.errors import EngineError
 from streams.engine.events import Event
 from streams.engine.index import DefinitionIndex
@@ -42,7 +42,7 @@ _DAY_MS: Final = 86_400_000
 
 def _json_bytes(value: Mapping[str, Any]) -> int:
     # Compact JSON, as the API answers; the API may inject its own serializer's exact length.
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode())
+    return json_bytes(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,10 @@ Data: ``{"workflowId": "...", "variables": {"plan": "{{ trigger.data.plan }}"}, 
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Final
 
 from streams.engine import event_types as et
+from streams.engine.encoding import json_bytes
 from streams.engine.ids import run_id_for
 from streams.engine.limits import MAX_ACTIVE_RUNS
 from streams.engine.nodes.base import Branch, Continue, Fail, NodeHandler, Outcome, Wait
@@ -60,7 +60,7 @@ def _check(data: dict[str, Any], path: str, out: Collector) -> None:
     variables = data.get("variables")
     if variables is not None and not isinstance(variables, dict):
         out.add(f"{path}.variables", "invalid_type", "variables must be an object")
-    elif isinstance(variables, dict) and _size(variables) > MAX_SUBWORKFLOW_VARIABLES_BYTES:
+    elif isinstance(variables, dict) and json_bytes(variables) > MAX_SUBWORKFLOW_VARIABLES_BYTES:
         out.add(
             f"{path}.variables",
             "too_large",
@@ -78,10 +78,6 @@ def _branches(data: dict[str, Any]) -> list[Branch] | None:
         Branch(key, f"run_workflow {{node}} waits for its sub-workflow but has no {key!r} edge")
         for key in ("completed", "goal_reached", "failed")
     ]
-
-
-def _size(value: Any) -> int:
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode())
 
 
 def _depth(run: Run) -> int:
@@ -114,7 +110,7 @@ def _execute(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -
         if refused is not None:
             return Fail(refused)
         variables = render(node.data.get("variables") or {}, ctx.run_scope(run))
-        if not isinstance(variables, dict) or _size(variables) > MAX_SUBWORKFLOW_VARIABLES_BYTES:
+        if not isinstance(variables, dict) or json_bytes(variables) > MAX_SUBWORKFLOW_VARIABLES_BYTES:
             return Fail(f"the rendered variables are over {MAX_SUBWORKFLOW_VARIABLES_BYTES} bytes")
         trigger = {
             "id": f"run_workflow:{key}",

@@ -16,11 +16,11 @@ before waits, so an event that is both a goal and the awaited event ends the run
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Final
 
 from streams.engine import event_types as et
 from streams.engine.conditions import MISSING, compile_condition, values_equal
+from streams.engine.encoding import json_bytes
 from streams.engine.limits import MAX_CONDITIONS, MAX_DELAY_SECONDS
 from streams.engine.nodes.base import Branch, Continue, NodeHandler, Outcome, Wait
 from streams.engine.rules import Collector, check_conditions_capped, check_duration, nonempty_str, require
@@ -120,7 +120,7 @@ def _walk(value: Any, parts: tuple[str, ...]) -> Any:
 def _kept(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         return {}
-    size = len(json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str).encode())
+    size = json_bytes(data)
     if size <= MAX_WAITED_DATA_BYTES:
         return data
     return {"truncated": True, "keys": sorted(str(k) for k in data)[:_LISTED_KEYS]}
