@@ -1,4 +1,4 @@
-import { useEffect } from "react";
+import { lazy, Suspense, useEffect } from "react";
 import { getToken, setUnauthorizedHandler } from "./api/client";
 import { LeaveDialog, matchRoute, navigate, useLocation } from "./app/router";
 import { Builder } from "./components/Builder";
@@ -6,9 +6,13 @@ import { SignIn } from "./components/SignIn";
 import { WorkflowEditor } from "./components/WorkflowEditor";
 import { WorkflowList } from "./components/WorkflowList";
 
+// The analytics screen (and its charting library) is its own chunk, loaded when first opened.
+const AnalyticsScreen = lazy(() => import("./analytics/AnalyticsScreen").then((m) => ({ default: m.AnalyticsScreen })));
+
 /**
  * The app's screens by path: `/sign-in`, `/workflows` (the list), `/workflows/new` (a new draft, blank or
- * from a template), `/workflows/{id}` (the editor) and `/builder` (a scratch canvas kept only locally).
+ * from a template), `/workflows/{id}` (the editor), `/workflows/{id}/analytics` (its figures, runs and
+ * who is where; `?version=N` for one version) and `/builder` (a scratch canvas kept only locally).
  * Without a token every screen but the scratch canvas goes to sign-in, and comes back after.
  */
 export function App() {
@@ -37,7 +41,14 @@ export function App() {
   else if (route.name === "scratch") screen = <Builder />;
   else if (!signedIn) screen = null;
   else if (route.name === "editor") screen = <WorkflowEditor key={route.params.id} workflowId={route.params.id!} />;
-  else if (route.name === "new")
+  else if (route.name === "analytics") {
+    const v = Number(route.query.get("version"));
+    screen = (
+      <Suspense fallback={<main className="placeholder">Loading…</main>}>
+        <AnalyticsScreen key={route.params.id} workflowId={route.params.id!} version={Number.isInteger(v) && v >= 1 ? v : null} />
+      </Suspense>
+    );
+  } else if (route.name === "new")
     screen = <WorkflowEditor key="new" workflowId={null} template={route.query.get("template")} blank={route.query.has("blank")} />;
   else screen = <WorkflowList />;
   return (

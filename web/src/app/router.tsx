@@ -8,7 +8,7 @@ import { useEffect, useSyncExternalStore } from "react";
 import { create } from "zustand";
 
 export interface Route {
-  name: "sign-in" | "list" | "new" | "editor" | "scratch";
+  name: "sign-in" | "list" | "new" | "editor" | "analytics" | "scratch";
   params: Record<string, string>;
   query: URLSearchParams;
 }
@@ -19,6 +19,8 @@ export function matchRoute(pathname: string, search = ""): Route {
   const path = pathname.replace(/\/+$/, "") || "/";
   if (path === "/sign-in") return { name: "sign-in", params: {}, query };
   if (path === "/workflows/new") return { name: "new", params: {}, query };
+  const a = /^\/workflows\/([^/]+)\/analytics$/.exec(path);
+  if (a) return { name: "analytics", params: { id: decodeURIComponent(a[1]!) }, query };
   const m = /^\/workflows\/([^/]+)$/.exec(path);
   if (m) return { name: "editor", params: { id: decodeURIComponent(m[1]!) }, query };
   if (path === "/builder") return { name: "scratch", params: {}, query };

@@ -9,7 +9,8 @@ import { Icon } from "./Icon";
 
 const BRANCH_WIDTH = 76;
 
-function Face(props: {
+/** A node's face: its head, summary, handles (one per branch) and, in analytics, the counts (`children`). */
+export function Face(props: {
   id: string;
   kind: string;
   title: string;
@@ -17,6 +18,7 @@ function Face(props: {
   selected: boolean;
   target: boolean;
   branches: { id: string; label: string }[] | null;
+  children?: React.ReactNode;
 }) {
   const spec = specOf(props.kind);
   const branches = props.branches;
@@ -67,6 +69,7 @@ function Face(props: {
       <div className="node-summary" title={props.summary}>
         {props.summary}
       </div>
+      {props.children}
       {branches === null && <Handle type="source" position={Position.Bottom} className="handle" data-testid={`handle-${props.id}-out`} />}
       {branches && branches.length > 0 && (
         <div className="node-branches">

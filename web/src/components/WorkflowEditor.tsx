@@ -11,7 +11,7 @@ import {
   type VersionOut,
   type WorkflowOut,
 } from "../api/queries";
-import { navigate, useLeaveGuard } from "../app/router";
+import { Link, navigate, useLeaveGuard } from "../app/router";
 import type { WorkflowDefinition } from "../definition/types";
 import { dropDraft, loadDraft, storeDraft, useAutosave } from "../store/draft";
 import { BLANK, editorStore, useEditor } from "../store/editor";
@@ -198,6 +198,11 @@ function EditorScreen({ workflowId, template, blank, workflow }: { workflowId: s
 
   const actions = (
     <>
+      {workflowId && (
+        <Link to={`/workflows/${workflowId}/analytics`} className="button-link" data-testid="open-analytics" title="Funnel, trends, splits, insights and runs">
+          Analytics
+        </Link>
+      )}
       <button type="button" onClick={() => setHistory(!history)} disabled={!workflowId} aria-pressed={history} data-testid="history-toggle">
         History
       </button>
