@@ -48,15 +48,22 @@ class StepOut(Schema):
 class WaitingForOut(Schema):
     """What a running run waits for now, and until when at the latest."""
 
-    kind: Literal["event", "send_window", "delay", "wait_until", "action"] = Field(
-        description="event: a wait_for_event node; send_window: a message node outside its send window; "
-        "delay / wait_until: those nodes; action: an HTTP call in flight"
+    kind: Literal["event", "send_window", "frequency_cap", "delay", "wait_until", "action", "subworkflow"] = (
+        Field(
+            description="event: a wait_for_event node; send_window: a message node outside its send window; "
+            "frequency_cap: a message held by a frequency cap until a send is allowed; delay / wait_until: "
+            "those nodes; action: an HTTP call in flight; subworkflow: a run_workflow node waiting for the "
+            "run it started"
+        )
     )
     node_id: str
     event_type: str | None = Field(default=None, description="the awaited event type (kind event)")
+    child_run_id: str | None = Field(default=None, description="the sub-workflow's run (kind subworkflow)")
     until: datetime | None = Field(
-        description="the timeout (event), the window's next opening with smoothing (send_window), the due "
-        "time (delay, wait_until); null for an action"
+        description="when the wait ends at the latest: the timeout (event, action, subworkflow), the "
+        "window's next opening with smoothing (send_window), when the cap allows a send again "
+        "(frequency_cap), the due time (delay, wait_until); null when the record does not say (an action "
+        "recorded before timeouts were)"
     )
 
 

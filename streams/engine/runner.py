@@ -266,10 +266,17 @@ def begin_wait(ctx: StepContext, run: Run, node: PlanNode, visit: int, key: str,
             wait.timer_kind,
         )
     )
+    # The record says what the run waits for (run detail shows it): the node type alone does not, e.g. a
+    # message held by its send window or by a frequency cap, or a parent waiting for its sub-workflow.
     if wait.action_key is None:
-        emit_step(ctx, run, node, visit, "pending", scheduled_at=wait.due_at)
+        emit_step(
+            ctx, run, node, visit, "pending", output={"waitingFor": wait.timer_kind}, scheduled_at=wait.due_at
+        )
     else:
-        emit_step(ctx, run, node, visit, "running")
+        output: dict[str, Any] = {"waitingFor": wait.timer_kind, "timeoutAt": wait.due_at}
+        if wait.timer_kind == et.TIMER_SUBWORKFLOW:
+            output["childRunId"] = wait.action_key
+        emit_step(ctx, run, node, visit, "running", output=output)
 
 
 def finish_wait(ctx: StepContext, run: Run, plan: Plan, *, output: dict[str, Any] | None = None) -> None:

@@ -123,6 +123,7 @@ async def test_run_detail_says_what_a_run_waits_for_and_until_when(
         "kind": "event",
         "nodeId": "w",
         "eventType": "order.placed",
+        "childRunId": None,
         "until": _at(T0 + 2 * 3_600_000),
     }
     window_wait = await _only_run(client, as_a, windowed)
@@ -130,6 +131,7 @@ async def test_run_detail_says_what_a_run_waits_for_and_until_when(
         "kind": "send_window",
         "nodeId": "m",
         "eventType": None,
+        "childRunId": None,
         "until": _at(T0 + 9 * 3_600_000),
     }
     delay_wait = await _only_run(client, as_a, delayed)
@@ -137,6 +139,7 @@ async def test_run_detail_says_what_a_run_waits_for_and_until_when(
         "kind": "delay",
         "nodeId": "node-2",
         "eventType": None,
+        "childRunId": None,
         "until": _at(T0 + 60_000),
     }
     # The wait ends with the run: an ended run waits for nothing.

@@ -71,7 +71,12 @@ def test_wait_holds_the_message_until_the_oldest_send_leaves_the_window() -> Non
     timer = only(effects, "schedule_timer")
     assert isinstance(timer, ScheduleTimer)
     assert (timer.timer_kind, timer.due_at) == ("frequency_cap", h.now + DAY)
-    assert steps(effects)["wf2"]["status"] == "pending"
+    held = steps(effects)["wf2"]
+    assert (held["status"], held["output"], held["scheduledAt"]) == (
+        "pending",
+        {"waitingFor": "frequency_cap"},  # run detail tells a cap's hold from a send window's
+        h.now + DAY,
+    )
     fired = h.fire(timer)
     assert [m.workflow_id for m in fired if isinstance(m, SendMessage)] == ["wf2"]
     assert steps(fired)["wf2"]["status"] == "completed"

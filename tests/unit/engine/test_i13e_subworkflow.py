@@ -96,6 +96,11 @@ def test_the_parent_waits_while_the_child_waits_and_resumes_when_it_ends() -> No
     assert runs["parent"].wait_kind == "subworkflow"
     assert runs["parent"].wait_action_key == child_run_id()
     assert runs["child"].trigger["parent"]["depth"] == 1
+    waits = next(e for e in effects if isinstance(e, EmitRunEvent) and e.step and e.step["nodeId"] == "rw")
+    assert waits.step is not None
+    assert (waits.step["status"], waits.step["output"]["waitingFor"]) == ("running", "subworkflow")
+    assert waits.step["output"]["childRunId"] == child_run_id()
+    assert waits.step["output"]["timeoutAt"] > h.now  # run detail's "until"
     # The state round-trips with the link (the worker stores it as JSON).
     assert ContactState.from_dict(h.state.to_dict()) == h.state
     child_timer = next(e for e in effects if isinstance(e, ScheduleTimer) and e.run_id == child_run_id())
