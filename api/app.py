@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from api import health, metrics, web
+from api.analytics.endpoints import router as analytics_router
 from api.background import BackgroundTasks
 from api.body_limit import BodyLimitMiddleware
 from api.config import ApiSettings
@@ -83,6 +84,7 @@ def create_app(settings: Settings, *, api_settings: ApiSettings | None = None) -
     app.include_router(metrics.router)
     app.include_router(workflows_router)
     app.include_router(runs_router)
+    app.include_router(analytics_router)
     app.include_router(contacts_router)
     app.include_router(outbox_router)
     app.include_router(hooks_router)

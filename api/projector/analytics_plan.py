@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from api.projector.events import STEP_RANK, RunEvent, StepRecord
 from api.projector.plan import BatchPlan, ExistingRun
+from streams.engine.nodes.messaging import MESSAGE_CHANNELS
 
-MESSAGE_TYPES: Final = frozenset({"send_email", "send_sms", "send_whatsapp", "send_push"})
+MESSAGE_TYPES: Final = frozenset(MESSAGE_CHANNELS)
 BRANCH_FIELD: Final = {
     "condition": "branch",
     "wait_for_event": "branch",

@@ -30,6 +30,8 @@ _PAGE: Final = 1000
 class RunFilter:
     contact_id: str | None = None
     started_before: datetime | None = None
+    current_node_id: str | None = None  # who is where: the runs waiting at this node
+    version: int | None = None
 
 
 def request_cancel(
@@ -78,8 +80,7 @@ async def cancel_running(
             session,
             tenant_id=tenant_id,
             workflow_id=workflow_id,
-            contact_id=only.contact_id,
-            started_before=before,
+            only=RunFilter(only.contact_id, before, only.current_node_id, only.version),
             after=after,
             limit=page,
         )
@@ -100,8 +101,7 @@ async def _running_page(
     *,
     tenant_id: str,
     workflow_id: uuid.UUID,
-    contact_id: str | None,
-    started_before: datetime | None,
+    only: RunFilter,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> list[tuple[uuid.UUID, str, datetime]]:
@@ -110,10 +110,14 @@ async def _running_page(
         WorkflowRun.workflow_id == workflow_id,
         WorkflowRun.status == "running",
     )
-    if contact_id is not None:
-        query = query.where(WorkflowRun.contact_id == contact_id)
-    if started_before is not None:
-        query = query.where(WorkflowRun.started_at < started_before)
+    if only.contact_id is not None:
+        query = query.where(WorkflowRun.contact_id == only.contact_id)
+    if only.started_before is not None:
+        query = query.where(WorkflowRun.started_at < only.started_before)
+    if only.current_node_id is not None:
+        query = query.where(WorkflowRun.current_node_id == only.current_node_id)
+    if only.version is not None:
+        query = query.where(WorkflowRun.workflow_version == only.version)
     if after is not None:
         query = query.where(tuple_(WorkflowRun.started_at, WorkflowRun.id) > tuple_(*after))
     query = query.order_by(WorkflowRun.started_at, WorkflowRun.id).limit(limit)

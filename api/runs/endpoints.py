@@ -136,7 +136,12 @@ async def cancel_runs(
         _settings(request),
         tenant_id=principal.tenant_id,
         workflow_id=workflow.id,
-        only=bulk.RunFilter(contact_id=body.contact_id, started_before=body.started_before),
+        only=bulk.RunFilter(
+            contact_id=body.contact_id,
+            started_before=body.started_before,
+            current_node_id=body.current_node_id,
+            version=body.version,
+        ),
         reason=body.reason or "cancelled by user",
         limit=body.limit,
     )

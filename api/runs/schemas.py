@@ -187,6 +187,14 @@ class BulkCancelIn(Input):
     status: Literal["running"] = Field(default="running", description="only running runs can be cancelled")
     contact_id: str | None = Field(default=None, pattern=CONTACT_ID_PATTERN, description="one contact's runs")
     started_before: Timestamp | None = Field(default=None, description="runs started before this time")
+    current_node_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=CONTACT_ID_PATTERN,
+        description="runs waiting at this node now (who is where)",
+    )
+    version: int | None = Field(default=None, ge=1, le=2_147_483_647, description="runs of this version")
     reason: str | None = Field(default=None, max_length=1000, pattern=NO_NUL_PATTERN)
     limit: int = Field(default=10_000, ge=1, le=10_000, description="at most this many runs per call")
 

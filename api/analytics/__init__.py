@@ -1,0 +1,1 @@
+"""Workflow analytics: time series, per-node funnel, split results, insights and who is where."""

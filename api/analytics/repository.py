@@ -1,0 +1,218 @@
+"""All SQL of the analytics reads. Each query reads one index range (see the bench's plans)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import (
+    WorkflowEdgeStats,
+    WorkflowGoalStats,
+    WorkflowRun,
+    WorkflowRunBuckets,
+    WorkflowRunStep,
+    WorkflowSplitStats,
+    WorkflowVersionNodeStats,
+)
+from api.projector.analytics_repository import BUCKET_COLUMNS, NODE_COLUMNS
+
+TOP_ERROR_SAMPLE: Final = 500  # the latest failed runs read to name a node's most frequent error
+
+
+def _version(column: Any, version: int | None) -> ColumnElement[bool]:
+    return column == version if version is not None else literal(True)
+
+
+async def buckets(
+    session: AsyncSession,
+    *,
+    workflow_id: uuid.UUID,
+    version: int | None,
+    start: datetime,
+    end: datetime,
+    interval: str,
+    zone: str,
+) -> dict[datetime, dict[str, int]]:
+    """Counts per bucket start (local hour or local day of ``zone``) over [start, end)."""
+    b = WorkflowRunBuckets.bucket
+    if interval == "day":
+        key: Any = func.date_trunc("day", b, zone)
+    else:  # the local hour holding the quarter: minus the local minutes
+        minutes = func.extract("minute", func.timezone(zone, b))
+        key = b - func.make_interval(0, 0, 0, 0, 0, minutes)
+    query = (
+        select(key.label("start"), *(func.sum(getattr(WorkflowRunBuckets, c)) for c in BUCKET_COLUMNS))
+        .where(
+            WorkflowRunBuckets.workflow_id == workflow_id,
+            _version(WorkflowRunBuckets.version, version),
+            b >= start,
+            b < end,
+        )
+        .group_by(key)
+    )
+    return {
+        row[0]: dict(zip(BUCKET_COLUMNS, map(int, row[1:]), strict=True))
+        for row in await session.execute(query)
+    }
+
+
+async def started_since(
+    session: AsyncSession, *, workflow_id: uuid.UUID, version: int | None, since: datetime | None
+) -> int:
+    query = select(func.coalesce(func.sum(WorkflowRunBuckets.started), 0)).where(
+        WorkflowRunBuckets.workflow_id == workflow_id, _version(WorkflowRunBuckets.version, version)
+    )
+    if since is not None:
+        query = query.where(WorkflowRunBuckets.bucket >= since)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def node_figures(
+    session: AsyncSession, *, workflow_id: uuid.UUID, version: int | None
+) -> dict[str, dict[str, int]]:
+    t = WorkflowVersionNodeStats
+    query = (
+        select(t.node_id, *(func.sum(getattr(t, c)) for c in NODE_COLUMNS))
+        .where(t.workflow_id == workflow_id, _version(t.version, version))
+        .group_by(t.node_id)
+    )
+    return {
+        row[0]: dict(zip(NODE_COLUMNS, map(int, row[1:]), strict=True))
+        for row in await session.execute(query)
+    }
+
+
+async def edge_figures(
+    session: AsyncSession, *, workflow_id: uuid.UUID, version: int | None
+) -> dict[tuple[str, str, str], int]:
+    t = WorkflowEdgeStats
+    query = (
+        select(t.source, t.target, t.branch, func.sum(t.runs))
+        .where(t.workflow_id == workflow_id, _version(t.version, version))
+        .group_by(t.source, t.target, t.branch)
+    )
+    return {(s, tg, b): int(n) for s, tg, b, n in await session.execute(query)}
+
+
+async def split_figures(
+    session: AsyncSession, *, workflow_id: uuid.UUID, version: int | None
+) -> dict[tuple[str, str], dict[str, int]]:
+    t = WorkflowSplitStats
+    query = (
+        select(t.node_id, t.variant, func.sum(t.entered), func.sum(t.converted))
+        .where(t.workflow_id == workflow_id, _version(t.version, version))
+        .group_by(t.node_id, t.variant)
+    )
+    return {(n, v): {"entered": int(e), "converted": int(c)} for n, v, e, c in await session.execute(query)}
+
+
+async def goal_figures(
+    session: AsyncSession, *, workflow_id: uuid.UUID, version: int | None
+) -> dict[tuple[str, str], tuple[int, datetime | None]]:
+    t = WorkflowGoalStats
+    query = (
+        select(t.goal_id, t.node_id, func.sum(t.reached), func.max(t.last_reached_at))
+        .where(t.workflow_id == workflow_id, _version(t.version, version))
+        .group_by(t.goal_id, t.node_id)
+    )
+    return {(g, n): (int(c), last) for g, n, c, last in await session.execute(query)}
+
+
+async def waiting(session: AsyncSession, *, workflow_id: uuid.UUID, version: int | None) -> dict[str, int]:
+    """Running runs per current node (idx_workflow_runs_waiting)."""
+    query = (
+        select(WorkflowRun.current_node_id, func.count())
+        .where(
+            WorkflowRun.workflow_id == workflow_id,
+            WorkflowRun.status == "running",
+            WorkflowRun.current_node_id.is_not(None),
+            _version(WorkflowRun.workflow_version, version),
+        )
+        .group_by(WorkflowRun.current_node_id)
+    )
+    return {str(n): int(c) for n, c in await session.execute(query)}
+
+
+async def top_error(
+    session: AsyncSession, *, workflow_id: uuid.UUID, version: int | None, node_id: str
+) -> str | None:
+    """The most frequent error of the node's failed steps among the latest failed runs."""
+    latest = (
+        select(WorkflowRun.id)
+        .where(
+            WorkflowRun.workflow_id == workflow_id,
+            WorkflowRun.status == "failed",
+            _version(WorkflowRun.workflow_version, version),
+        )
+        .order_by(WorkflowRun.started_at.desc(), WorkflowRun.id.desc())
+        .limit(TOP_ERROR_SAMPLE)
+        .subquery()
+    )
+    message = func.left(WorkflowRunStep.error_message, 200)
+    query = (
+        select(message, func.count())
+        .join(latest, latest.c.id == WorkflowRunStep.run_id)
+        .where(
+            WorkflowRunStep.node_id == node_id,
+            WorkflowRunStep.status == "failed",
+            WorkflowRunStep.error_message.is_not(None),
+        )
+        .group_by(message)
+        .order_by(func.count().desc(), message)
+        .limit(1)
+    )
+    row = (await session.execute(query)).first()
+    return str(row[0]) if row else None
+
+
+def branch_expression() -> ColumnElement[Any]:
+    """The branch a step took, from its output (as the projector reads it)."""
+    out = WorkflowRunStep.output
+    return case(
+        (WorkflowRunStep.node_type == "switch", out["case"].astext),
+        (WorkflowRunStep.node_type == "split", out["variant"].astext),
+        (
+            WorkflowRunStep.node_type.in_(("condition", "wait_for_event", "run_workflow")),
+            out["branch"].astext,
+        ),
+        else_=None,
+    )
+
+
+def contacts_query(
+    *,
+    tenant_id: str,
+    workflow_id: uuid.UUID,
+    node_id: str,
+    state: str,
+    branch: str | None,
+    version: int | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Select[Any]:
+    r = WorkflowRun
+    query = select(r).where(
+        r.workflow_id == workflow_id, r.tenant_id == tenant_id, _version(r.workflow_version, version)
+    )
+    if state == "waiting":  # idx_workflow_runs_node_started
+        query = query.where(r.status == "running", r.current_node_id == node_id)
+    else:
+        step = [WorkflowRunStep.run_id == r.id, WorkflowRunStep.node_id == node_id]
+        if state == "failed":
+            # A failed node ends its run as failed: only those runs are read.
+            query = query.where(r.status == "failed")
+            step.append(WorkflowRunStep.status == "failed")
+        if state == "branch":
+            step.append(branch_expression() == branch)
+        query = query.where(exists().where(and_(*step)))
+    if after is not None:
+        query = query.where(tuple_(r.started_at, r.id) < tuple_(*after))
+    return query.order_by(r.started_at.desc(), r.id.desc()).limit(limit)
+
+
+async def contacts(session: AsyncSession, query: Select[Any]) -> list[WorkflowRun]:
+    return list((await session.execute(query)).scalars())

@@ -1,0 +1,176 @@
+"""The analytics reads: every figure comes from the projector's read models, for one version or across
+versions (node ids are stable across versions). Archived workflows stay readable, like their runs."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.analytics import repository
+from api.analytics.buckets import Interval, TooManyBucketsError, bucket_end, bucket_starts
+from api.analytics.funnel import Definition
+from api.analytics.funnel import funnel as build_funnel
+from api.analytics.insights import QUIET_DAYS, Figures
+from api.analytics.insights import insights as build_insights
+from api.analytics.splits import split_results
+from api.auth import Principal
+from api.db.models import Workflow, WorkflowRun
+from api.errors import NotFoundError, UnprocessableError
+from api.kit.cursor import decode_cursor, encode_cursor
+from api.projector.analytics_plan import zone as known_zone
+from api.projector.analytics_repository import BUCKET_COLUMNS
+from api.workflow import repository as workflows_repository
+from api.workflow import service as workflows
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def zone_name(workflow: Workflow) -> str:
+    name = (workflow.settings or {}).get("timezone")
+    return name if isinstance(name, str) and known_zone(name) is not None else "UTC"
+
+
+async def _definition(session: AsyncSession, workflow: Workflow, version: int | None) -> Definition:
+    if version is None or version == workflow.version:
+        return Definition(list(workflow.nodes or []), list(workflow.edges or []), list(workflow.goals or []))
+    row = await workflows_repository.version(session, workflow_id=workflow.id, number=version)
+    if row is None:
+        raise NotFoundError(f"version {version} of workflow {workflow.id} not found")
+    return Definition(list(row.nodes or []), list(row.edges or []), list(row.goals or []))
+
+
+async def timeseries(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    workflow_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    interval: Interval,
+    version: int | None,
+) -> dict[str, Any]:
+    start, end = _aware(start), _aware(end)
+    if end <= start:
+        raise UnprocessableError("`to` must be after `from`", details=[{"path": "$.to", "code": "range"}])
+    workflow = await workflows.get(session, principal=principal, workflow_id=workflow_id)
+    name = zone_name(workflow)
+    tz = ZoneInfo(name)
+    try:
+        starts = bucket_starts(start, end, interval, tz)
+    except TooManyBucketsError as exc:
+        raise UnprocessableError(str(exc), details=[{"path": "$.from", "code": "too_many_buckets"}]) from None
+    counts = await repository.buckets(
+        session,
+        workflow_id=workflow.id,
+        version=version,
+        start=starts[0],
+        end=bucket_end(starts[-1], interval, tz),
+        interval=interval,
+        zone=name,
+    )
+    by_instant = {at.astimezone(UTC): figures for at, figures in counts.items()}
+    zero = dict.fromkeys(BUCKET_COLUMNS, 0)
+    buckets = [{"start": s, **by_instant.get(s.astimezone(UTC), zero)} for s in starts]
+    return {"interval": interval, "time_zone": name, "buckets": buckets}
+
+
+async def funnel(
+    session: AsyncSession, *, principal: Principal, workflow_id: uuid.UUID, version: int | None
+) -> dict[str, Any]:
+    workflow = await workflows.get(session, principal=principal, workflow_id=workflow_id)
+    definition = await _definition(session, workflow, version)
+    built = build_funnel(
+        definition,
+        nodes=await repository.node_figures(session, workflow_id=workflow.id, version=version),
+        edges=await repository.edge_figures(session, workflow_id=workflow.id, version=version),
+        waiting=await repository.waiting(session, workflow_id=workflow.id, version=version),
+        started=await repository.started_since(session, workflow_id=workflow.id, version=version, since=None),
+    )
+    return {"version": version, **built}
+
+
+async def splits(
+    session: AsyncSession, *, principal: Principal, workflow_id: uuid.UUID, version: int | None
+) -> list[dict[str, Any]]:
+    workflow = await workflows.get(session, principal=principal, workflow_id=workflow_id)
+    definition = await _definition(session, workflow, version)
+    figures = await repository.split_figures(session, workflow_id=workflow.id, version=version)
+    return split_results(definition, figures)
+
+
+async def insights(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    workflow_id: uuid.UUID,
+    version: int | None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    workflow = await workflows.get(session, principal=principal, workflow_id=workflow_id)
+    definition = await _definition(session, workflow, version)
+    now = now or datetime.now(UTC)
+    nodes = await repository.node_figures(session, workflow_id=workflow.id, version=version)
+    figures = Figures(
+        nodes=nodes,
+        edges=await repository.edge_figures(session, workflow_id=workflow.id, version=version),
+        splits=split_results(
+            definition, await repository.split_figures(session, workflow_id=workflow.id, version=version)
+        ),
+        goals=await repository.goal_figures(session, workflow_id=workflow.id, version=version),
+        started_recently=await repository.started_since(
+            session, workflow_id=workflow.id, version=version, since=now - timedelta(days=QUIET_DAYS)
+        ),
+    )
+    found = build_insights(definition, figures, now=now)
+    failing = [i["node_id"] for i in found if i["kind"] == "node_failure_rate"]
+    if not failing:
+        return found
+    # The most frequent error is read only for the nodes that fail often (a bounded read each).
+    errors = {
+        node_id: await repository.top_error(
+            session, workflow_id=workflow.id, version=version, node_id=node_id
+        )
+        for node_id in failing
+    }
+    return build_insights(definition, replace(figures, top_errors=errors), now=now)
+
+
+async def contacts_at(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    workflow_id: uuid.UUID,
+    node_id: str,
+    state: str,
+    branch: str | None,
+    version: int | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[WorkflowRun], str | None]:
+    if state == "branch" and branch is None:
+        raise UnprocessableError(
+            "state=branch needs `branch`: the branch id whose runs to list",
+            details=[{"path": "$.branch", "code": "missing_required"}],
+        )
+    workflow = await workflows.get(session, principal=principal, workflow_id=workflow_id)
+    query = repository.contacts_query(
+        tenant_id=principal.tenant_id,
+        workflow_id=workflow.id,
+        node_id=node_id,
+        state=state,
+        branch=branch,
+        version=version,
+        after=decode_cursor(cursor) if cursor else None,
+        limit=limit + 1,
+    )
+    rows = await repository.contacts(session, query)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1].started_at, rows[-1].id) if more else None
