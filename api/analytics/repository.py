@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal_column, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import (
@@ -24,7 +24,7 @@ TOP_ERROR_SAMPLE: Final = 500  # the latest failed runs read to name a node's mo
 
 
 def _version(column: Any, version: int | None) -> ColumnElement[bool]:
-    return column == version if version is not None else literal(True)
+    return column == version if version is not None else true()
 
 
 async def buckets(
@@ -43,7 +43,7 @@ async def buckets(
         key: Any = func.date_trunc("day", b, zone)
     else:  # the local hour holding the quarter: minus the local minutes
         minutes = func.extract("minute", func.timezone(zone, b))
-        key = b - func.make_interval(0, 0, 0, 0, 0, minutes)
+        key = b - minutes * literal_column("interval '1 minute'")
     query = (
         select(key.label("start"), *(func.sum(getattr(WorkflowRunBuckets, c)) for c in BUCKET_COLUMNS))
         .where(
