@@ -32,7 +32,6 @@ function SplitResults({ split, onPick }: { split: SplitResult; onPick: (nodeId: 
         <thead>
           <tr>
             <th>Variant</th>
-            <th className="num">Weight</th>
             <th className="num">Entered</th>
             <th className="num">Converted</th>
             <th className="num">Conversion</th>
@@ -44,13 +43,15 @@ function SplitResults({ split, onPick }: { split: SplitResult; onPick: (nodeId: 
             <tr key={x.variantId} className={c?.winner === x.variantId ? "winner" : undefined} data-testid={`variant-${split.nodeId}-${x.variantId}`} title={conversionInWords(x)}>
               <th scope="row">
                 {x.variantId}
-                {c?.baselineId === x.variantId && <span className="hint"> baseline</span>}
+                <div className="hint">
+                  weight {x.weight}
+                  {c?.baselineId === x.variantId ? ", baseline" : ""}
+                </div>
               </th>
-              <td className="num">{x.weight}</td>
               <td className="num">{count(x.entered)}</td>
               <td className="num">{count(x.converted)}</td>
               <td className="num">{percent(x.conversionRate)}</td>
-              <td>
+              <td className="nowrap">
                 {percent(x.ciLow)} – {percent(x.ciHigh)}
               </td>
             </tr>
@@ -60,11 +61,10 @@ function SplitResults({ split, onPick }: { split: SplitResult; onPick: (nodeId: 
       <p className="split-summary" data-testid={`split-summary-${split.nodeId}`}>
         {c?.summary ?? v.reason}
       </p>
-      {(v.reason || p) && (
-        <p className="hint">
+      {v.reason && (
+        <p className="hint" data-testid={`split-reason-${split.nodeId}`}>
           {v.reason}
-          {v.reason && p ? " " : ""}
-          {p && `(${p})`}
+          {p ? ` (${p})` : ""}
         </p>
       )}
     </section>

@@ -7,7 +7,7 @@ import type { Interval } from "./types";
 const SERIES: { key: "started" | "completed" | "goalReached" | "failed" | "cancelled" | "exited"; name: string; colour: string }[] = [
   { key: "started", name: "Started", colour: "#2563eb" },
   { key: "completed", name: "Completed", colour: "#16a34a" },
-  { key: "goalReached", name: "Goal reached", colour: "#059669" },
+  { key: "goalReached", name: "Goal reached", colour: "#7c3aed" },
   { key: "failed", name: "Failed", colour: "#dc2626" },
   { key: "cancelled", name: "Cancelled", colour: "#64748b" },
   { key: "exited", name: "Exited", colour: "#d97706" },
