@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db.models import Workflow
 from api.errors import ConflictError
 
-__all__ = ["refuse_subworkflow_cycle"]
+__all__ = ["refuse_subworkflow_cycle", "run_workflow_targets"]
 
 
-def _children(nodes: Any) -> list[tuple[int, str]]:
+def run_workflow_targets(nodes: Any) -> list[tuple[int, str]]:
     """(node index, workflow id) of the run_workflow nodes in ``nodes``."""
     found = []
     for i, node in enumerate(nodes if isinstance(nodes, list) else []):
@@ -31,7 +31,7 @@ async def refuse_subworkflow_cycle(session: AsyncSession, *, workflow: Workflow,
     one is refused (409 ``subworkflow_cycle``): each run would start the next until the engine's depth cap
     fails it. Only active workflows count: a run_workflow to any other fails at run time, and activating
     that one later is checked then."""
-    mine = _children(nodes)
+    mine = run_workflow_targets(nodes)
     if not mine:
         return
     query = select(Workflow.id, Workflow.nodes).where(
@@ -40,7 +40,8 @@ async def refuse_subworkflow_cycle(session: AsyncSession, *, workflow: Workflow,
         Workflow.deleted_at.is_(None),
         Workflow.id != workflow.id,
     )
-    graph = {str(row.id): [c for _, c in _children(row.nodes)] for row in await session.execute(query)}
+    rows = await session.execute(query)
+    graph = {str(row.id): [c for _, c in run_workflow_targets(row.nodes)] for row in rows}
     me = str(workflow.id)
     graph[me] = [c for _, c in mine]
     for index, first in mine:

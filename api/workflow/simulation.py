@@ -30,6 +30,7 @@ from api.config import ApiSettings
 from api.errors import NotFoundError, UnprocessableError
 from api.workflow import repository, service
 from api.workflow.schemas import SimulateIn
+from api.workflow.subworkflows import active_subworkflows
 from streams.engine import DefinitionError, EngineError, compile_definition
 from streams.engine.event_types import CONTACT_CREATED
 from streams.engine.simulate import SimulationBudget, SimulationBudgetError, simulate
@@ -76,10 +77,17 @@ def _simulate(
     *,
     auto: bool,
     budget: SimulationBudget,
+    subworkflows: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """The CPU part, in a worker thread: compile, simulate, measure the answer exactly."""
     result = simulate(
-        compile_definition(raw), contact, events, start_ms, auto_complete_actions=auto, budget=budget
+        compile_definition(raw),
+        contact,
+        events,
+        start_ms,
+        auto_complete_actions=auto,
+        budget=budget,
+        subworkflows=subworkflows,
     )
     out = result.to_dict()
     out.pop("state", None)  # internal worker state; path, effects and runs are what a builder shows
@@ -133,6 +141,9 @@ async def run(
         "goals": version.goals,
         "settings": version.settings,
     }
+    subworkflows = await active_subworkflows(
+        session, tenant_id=workflow.tenant_id, workflow_id=str(workflow.id), nodes=version.nodes
+    )
     start = body.start or datetime.now(UTC)
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
@@ -155,6 +166,7 @@ async def run(
                 int(start.timestamp() * 1000),
                 auto=body.auto_complete_actions,
                 budget=budget,
+                subworkflows=subworkflows,
             )
     except SimulationBudgetError as exc:
         raise _budget_error(exc) from exc

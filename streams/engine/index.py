@@ -54,9 +54,14 @@ class DefinitionIndex:
 
     @property
     def simulated(self) -> bool:
-        """Whether this is a simulation's index (``start_any_status``): it holds one workflow only, so a
-        node that starts another one (run_workflow) says so instead of "not active"."""
+        """Whether this is a simulation's index (``start_any_status``)."""
         return self._start_any_status
+
+    def add_callee(self, definition: WorkflowDefinition) -> None:
+        """Load a workflow that only a run_workflow node starts (a simulation's sub-workflows): it is active
+        for run_workflow, and no event starts it through its trigger."""
+        self.add(definition)
+        self._pointer[definition.id] = definition.version
 
     # -- updates (the worker applies these as definition records arrive) ---------------------------------
     def add(self, definition: WorkflowDefinition) -> None:

@@ -68,7 +68,7 @@ class SimulationBudgetError(EngineError):
 
 @dataclass(frozen=True, slots=True)
 class SimulationResult:
-    path: list[str]  # node ids in execution order, over all runs
+    path: list[str]  # node ids in execution order, over all runs of the simulated workflow
     paths: dict[str, list[str]]  # run id -> node ids
     effects: list[Effect]
     runs: dict[str, dict[str, Any]]  # run id -> final run fields (status, currentNodeId, ...)
@@ -97,8 +97,13 @@ class _Simulator:
         budget: SimulationBudget,
         start: int,
         frequency_caps: Any = None,
+        subworkflows: Iterable[WorkflowDefinition] = (),
     ) -> None:
         self.index = DefinitionIndex([definition], start_any_status=True)
+        for callee in subworkflows:
+            if callee.id != definition.id and callee.tenant_id == definition.tenant_id:
+                self.index.add_callee(callee)
+        self.workflow_id = definition.id
         self.tenant = definition.tenant_id
         self.index.set_frequency_caps(self.tenant, compile_caps(frequency_caps))
         contact_id = str(contact.get("id") or SIM_CONTACT)
@@ -176,10 +181,12 @@ class _Simulator:
                 seen_key = (effect.run_id, step_record["nodeId"], step_record["visit"])
                 if seen_key not in self.seen:
                     self.seen.add(seen_key)
-                    self.path.append(step_record["nodeId"])
+                    mine = effect.run.get("workflowId") == self.workflow_id  # not a sub-workflow's run
+                    if mine:
+                        self.path.append(step_record["nodeId"])
                     self.paths.setdefault(effect.run_id, []).append(step_record["nodeId"])
                     if self.budget.max_answer_bytes is not None:
-                        self._spend(2 * (len(step_record["nodeId"]) + 3))  # in path and in paths
+                        self._spend((2 if mine else 1) * (len(step_record["nodeId"]) + 3))
 
     def fire_until(self, limit: int | None) -> int | None:
         """Fire due timers up to ``limit`` (all when None); returns the clock after the last one."""
@@ -231,6 +238,12 @@ def _event_at(
     )
 
 
+def _compiled(definition: WorkflowDefinition | Mapping[str, Any], tenant_id: str) -> WorkflowDefinition:
+    if isinstance(definition, WorkflowDefinition):
+        return definition
+    return compile_definition({"tenantId": tenant_id, "status": "active", **definition})
+
+
 def simulate(
     definition: WorkflowDefinition | Mapping[str, Any],
     contact: Mapping[str, Any],
@@ -240,12 +253,16 @@ def simulate(
     auto_complete_actions: bool = True,
     budget: SimulationBudget | None = None,
     frequency_caps: Mapping[str, Any] | None = None,
+    subworkflows: Iterable[WorkflowDefinition | Mapping[str, Any]] = (),
 ) -> SimulationResult:
     """Simulate ``events`` (envelopes; ``at`` = ms after ``start``, else ``occurredAt``, else "now") for
     one contact profile. A definition given as a dict is compiled first (drafts without ``id`` or
     ``tenantId`` get placeholders) and raises DefinitionError when invalid; a spent budget raises
     SimulationBudgetError. ``frequency_caps`` is the tenant's policy document (``{"caps": [...]}``): the
-    contact's sends in the simulation count against it."""
+    contact's sends in the simulation count against it. ``subworkflows`` are the workflows run_workflow
+    nodes may start (the tenant's active ones): their runs are simulated too, with their paths in ``paths``
+    and their fields in ``runs``; ``path`` is the simulated workflow's own. No event starts them through
+    their triggers."""
     if not isinstance(definition, WorkflowDefinition):
         raw = {"id": "draft", "tenantId": "simulation", **definition}
         definition = compile_definition(raw)
@@ -256,6 +273,7 @@ def simulate(
         budget=budget or SimulationBudget(),
         start=start,
         frequency_caps=frequency_caps,
+        subworkflows=[_compiled(d, definition.tenant_id) for d in subworkflows],
     )
     clock = start
     timed = []

@@ -15,8 +15,8 @@ Data: ``{"workflowId": "...", "variables": {"plan": "{{ trigger.data.plan }}"}, 
 * Sub-workflows nest at most ``MAX_SUBWORKFLOW_DEPTH`` deep; a deeper start, a workflow that is not active
   for the tenant, or a contact at its active-run caps fails the node with the reason. Cycles through
   run_workflow are refused when a workflow is activated (the API); the depth cap is the engine's guard.
-* ``simulate`` runs one workflow, so there is no other workflow to start: the node fails there with
-  ``sub-workflows are not simulated``.
+* ``simulate`` starts the sub-workflows it is given (the API gives the tenant's active workflows that
+  run_workflow nodes name, transitively); a workflow it was not given fails the node as "not active".
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def _execute(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -
     child_plan = definition.plan if definition is not None else None
     if child_plan is None or child_plan.tenant_id != ctx.tenant_id:
         if ctx.definitions.simulated:
-            return Fail(f"sub-workflows are not simulated (run_workflow {workflow_id!r})")
+            return Fail(f"workflow {workflow_id!r} is not active: a simulation starts active workflows only")
         return Fail(f"workflow {workflow_id!r} is not active")
     child_id = run_id_for(ctx.tenant_id, workflow_id, ctx.contact_id, f"run_workflow:{key}")
     output: dict[str, Any] = {

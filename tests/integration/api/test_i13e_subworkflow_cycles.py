@@ -92,3 +92,59 @@ async def test_a_new_version_of_an_active_workflow_that_closes_a_cycle_is_refuse
     # Another tenant's workflows are never part of the graph.
     other = await create(client, as_b, **calls(b["id"]))
     assert (await activate(client, as_b, other)).status_code == 200
+
+
+def waits_for(workflow_id: str) -> dict[str, Any]:
+    """A parent that waits for ``workflow_id`` then sends an email; a failed child ends the run."""
+    return {
+        "nodes": [
+            {
+                "id": "rw",
+                "type": "run_workflow",
+                "position": {"x": 0, "y": 0},
+                "data": {"workflowId": workflow_id, "wait": True},
+            },
+            {
+                "id": "after",
+                "type": "send_email",
+                "position": {"x": 0, "y": 0},
+                "data": {"templateId": "tpl-after"},
+            },
+            {"id": "stop", "type": "end", "position": {"x": 0, "y": 0}, "data": {}},
+        ],
+        "edges": [
+            {"source": "trigger", "target": "rw"},
+            {"source": "rw", "target": "after", "branch": "completed"},
+            {"source": "rw", "target": "after", "branch": "goal_reached"},
+            {"source": "rw", "target": "stop", "branch": "failed"},
+        ],
+    }
+
+
+async def test_simulate_runs_the_tenants_active_sub_workflows(
+    client: httpx.AsyncClient, as_a: dict[str, str], as_b: dict[str, str]
+) -> None:
+    child = await create(client, as_a)  # the default definition: an email, a delay, an end
+    assert (await activate(client, as_a, child)).status_code == 200
+    parent = await create(client, as_a, **waits_for(child["id"]))
+    body = {"contact": {"email": "a@example.com"}, "events": [{"type": "contact.created", "at": 0}]}
+    resp = await client.post(f"{BASE}/{parent['id']}/simulate", json=body, headers=as_a)
+    assert resp.status_code == 200, resp.text
+    out = resp.json()["data"]
+    assert out["path"] == ["rw", "after"]  # the parent waited for the child, which completed
+    statuses = {run["workflowId"]: run["status"] for run in out["runs"].values()}
+    assert statuses == {parent["id"]: "completed", child["id"]: "completed"}
+    child_run = next(rid for rid, run in out["runs"].items() if run["workflowId"] == child["id"])
+    assert out["paths"][child_run]  # the child's own path is in the answer
+
+    # Another tenant's active workflow with the same shape is never started: its id is not this tenant's.
+    foreign = await create(client, as_b)
+    assert (await activate(client, as_b, foreign)).status_code == 200
+    crossing = await create(client, as_a, **waits_for(foreign["id"]))
+    resp = await client.post(f"{BASE}/{crossing['id']}/simulate", json=body, headers=as_a)
+    assert resp.status_code == 200, resp.text
+    out = resp.json()["data"]
+    assert out["path"] == ["rw"]
+    [run] = out["runs"].values()  # no run of the other tenant's workflow
+    assert (run["workflowId"], run["status"]) == (crossing["id"], "failed")
+    assert "is not active" in run["errorMessage"]

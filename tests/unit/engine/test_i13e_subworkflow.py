@@ -1,7 +1,7 @@
 """run_workflow: a parent starts a child workflow for the same contact; with ``wait`` it resumes on the
 child's end in the same step (completed / goal_reached / failed), without it continues at once; variables
 are passed, the child run id derives from the parent's action key, depth is capped, validation has paths,
-and simulate says sub-workflows are not simulated."""
+and simulate runs the sub-workflows it is given (a missing one fails the node as not active)."""
 
 from __future__ import annotations
 
@@ -259,9 +259,36 @@ def test_branches_are_needed_only_when_waiting() -> None:
     assert "unknown_branch" in [p.code for p in validate(plain)]
 
 
-def test_simulate_says_sub_workflows_are_not_simulated() -> None:
+def test_simulate_without_the_child_fails_the_node_as_not_active() -> None:
     result = simulate(parent(), {"email": "a@example.com"}, [{"type": "contact.created", "data": {}}])
     assert result.path == ["rw"]
     [run] = result.runs.values()
     assert run["status"] == "failed"
-    assert "sub-workflows are not simulated (run_workflow 'child')" in run["errorMessage"]
+    assert "workflow 'child' is not active: a simulation starts active workflows only" in run["errorMessage"]
+
+
+def test_simulate_runs_the_child_it_is_given_and_the_parent_waits_for_it() -> None:
+    delay = {
+        "id": "d",
+        "type": "delay",
+        "position": {"x": 0, "y": 0},
+        "data": {"duration": 1, "unit": "days"},
+    }
+    kid = child(delay, node("hello", "send_email", templateId="tpl-child", plan="{{ variables.plan }}"))
+    kid["trigger"] = {"type": "event", "event": "contact.created"}  # its own trigger never fires here
+    result = simulate(
+        parent(variables={"plan": "pro"}),
+        {"email": "a@example.com"},
+        [{"type": "contact.created", "data": {}}],
+        subworkflows=[kid],
+    )
+    assert result.path == ["rw", "done"]  # the simulated workflow's own path
+    by_workflow = {r["workflowId"]: (run_id, r) for run_id, r in result.runs.items()}
+    assert set(by_workflow) == {"parent", "child"}  # the child started once: by run_workflow, not its trigger
+    child_id, child_run = by_workflow["child"]
+    assert child_run["status"] == "completed"
+    assert result.paths[child_id] == ["d", "hello"]
+    assert by_workflow["parent"][1]["status"] == "completed"
+    sends = [e for e in result.effects if isinstance(e, SendMessage)]
+    assert [(s.template_id, s.params) for s in sends] == [("tpl-child", {"plan": "pro"}), ("tpl-done", {})]
+    assert result.end_time == 86_400_000  # the virtual clock went through the child's one-day delay
