@@ -28,6 +28,7 @@ from api import metrics
 from api.auth import Principal
 from api.config import ApiSettings
 from api.errors import NotFoundError, UnprocessableError
+from api.policies import service as policies
 from api.workflow import repository, service
 from api.workflow.schemas import SimulateIn
 from api.workflow.subworkflows import active_subworkflows
@@ -78,6 +79,7 @@ def _simulate(
     auto: bool,
     budget: SimulationBudget,
     subworkflows: list[dict[str, Any]],
+    frequency_caps: dict[str, Any],
 ) -> dict[str, Any]:
     """The CPU part, in a worker thread: compile, simulate, measure the answer exactly."""
     result = simulate(
@@ -88,6 +90,7 @@ def _simulate(
         auto_complete_actions=auto,
         budget=budget,
         subworkflows=subworkflows,
+        frequency_caps=frequency_caps,
     )
     out = result.to_dict()
     out.pop("state", None)  # internal worker state; path, effects and runs are what a builder shows
@@ -144,6 +147,7 @@ async def run(
     subworkflows = await active_subworkflows(
         session, tenant_id=workflow.tenant_id, workflow_id=str(workflow.id), nodes=version.nodes
     )
+    caps = await policies.frequency_caps(session, principal=principal)  # the sends count against them
     start = body.start or datetime.now(UTC)
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
@@ -167,6 +171,7 @@ async def run(
                 auto=body.auto_complete_actions,
                 budget=budget,
                 subworkflows=subworkflows,
+                frequency_caps={"caps": caps["caps"]},
             )
     except SimulationBudgetError as exc:
         raise _budget_error(exc) from exc

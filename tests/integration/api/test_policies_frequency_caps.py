@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.api.conftest import outbox_rows
+from tests.integration.api.conftest import create, outbox_rows
 from workflows.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -126,3 +126,28 @@ async def test_tenants_see_and_replace_only_their_own_policy(
 async def test_without_a_token_it_is_a_401(client: httpx.AsyncClient) -> None:
     assert (await client.get(URL)).status_code == 401
     assert (await client.put(URL, json=POLICY)).status_code == 401
+
+
+async def test_simulate_counts_its_sends_against_the_tenants_caps(
+    client: httpx.AsyncClient, as_a: dict[str, str], as_b: dict[str, str]
+) -> None:
+    two_emails = {
+        "nodes": [
+            {"id": "m1", "type": "send_email", "position": {"x": 0, "y": 0}, "data": {"templateId": "t1"}},
+            {"id": "m2", "type": "send_email", "position": {"x": 0, "y": 0}, "data": {"templateId": "t2"}},
+        ],
+        "edges": [{"source": "trigger", "target": "m1"}, {"source": "m1", "target": "m2"}],
+    }
+    body = {"contact": {"email": "a@example.com"}, "events": [{"type": "contact.created", "at": 0}]}
+    one_a_day = {"caps": [{"channel": "email", "limit": 1, "window": {"amount": 1, "unit": "days"}}]}
+    assert (await client.put(URL, json=one_a_day, headers=as_a)).status_code == 200
+
+    async def simulated_steps(headers: dict[str, str]) -> list[tuple[str, str]]:
+        wf = await create(client, headers, **two_emails)
+        resp = await client.post(f"/api/v1/workflows/{wf['id']}/simulate", json=body, headers=headers)
+        assert resp.status_code == 200, resp.text
+        effects = resp.json()["data"]["effects"]
+        return [(e["step"]["nodeId"], e["step"]["status"]) for e in effects if e.get("step")]
+
+    assert ("m2", "skipped") in await simulated_steps(as_a)  # the second email is over the cap
+    assert ("m2", "completed") in await simulated_steps(as_b)  # tenant b has no policy
