@@ -319,6 +319,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/{workflow_id}/stats/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runs started and ended per hour or per day, in the workflow's time zone
+         * @description Buckets start at local hour or local day boundaries of the workflow's `settings.timezone` (UTC when it has none), DST included: a day is a local calendar day (23 or 25 hours on a change). Every bucket that overlaps [from, to) is listed, zeros included. `started` counts runs by their start; the other figures count runs by when they ended, with that end status. At most 1000 buckets.
+         */
+        get: operations["timeseries_api_v1_workflows__workflow_id__stats_timeseries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}/stats/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per-node funnel and edge traffic
+         * @description For each node of the definition (of `version` when given), in its order: visits (a run that visits a node twice counts twice), their outcomes, the running runs waiting there now and the visits that went no further. Edges carry the times runs went along them, with the branch taken.
+         */
+        get: operations["funnel_api_v1_workflows__workflow_id__stats_funnel_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}/stats/splits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Split test results with 95% intervals and significance
+         * @description Per split node and variant: runs sent down the variant and those that ended by reaching a goal, the conversion rate with its 95% Wilson score interval, and a two-sided two-proportion z-test of the best variant against the baseline (the first variant). A winner is named only when p < 0.05 and both compared variants have at least `minSample` runs.
+         */
+        get: operations["splits_api_v1_workflows__workflow_id__stats_splits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggestions with their evidence
+         * @description Computed from the read models: a split with a significant winner; a node that fails in at least 10% of at least 20 visits (with its most frequent error); a goal reached by at least 80% of the runs at a node, so the nodes after it rarely run; a message node sending at least 10% of at least 20 messages between 22:00 and 06:00 in the contact's zone; a goal no run reached in 30 days while at least 20 runs started; a branch no run took while its node was entered at least 20 times.
+         */
+        get: operations["insights_api_v1_workflows__workflow_id__insights_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}/stats/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who is where: the runs waiting at, entering, failing at or branching from a node
+         * @description Newest first, in keyset pages. `waiting`: running runs whose current node it is; `entered`: runs that visited the node; `failed`: runs that failed there; `branch`: runs that took `branch` there (required with it). Cancel the waiting ones with POST /runs/cancel and `currentNodeId`.
+         */
+        get: operations["contacts_at_node_api_v1_workflows__workflow_id__stats_contacts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contacts/{contact_id}": {
         parameters: {
             query?: never;
@@ -486,6 +586,16 @@ export interface components {
              * @description runs started before this time
              */
             startedBefore?: string | null;
+            /**
+             * Currentnodeid
+             * @description runs waiting at this node now (who is where)
+             */
+            currentNodeId?: string | null;
+            /**
+             * Version
+             * @description runs of this version
+             */
+            version?: number | null;
             /** Reason */
             reason?: string | null;
             /**
@@ -530,6 +640,32 @@ export interface components {
              * @constant
              */
             status: "cancel_requested";
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** ContactAtNodeOut */
+        ContactAtNodeOut: {
+            /**
+             * Runid
+             * Format: uuid
+             */
+            runId: string;
+            /** Contactid */
+            contactId: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "completed" | "failed" | "goal_reached" | "cancelled" | "exited";
+            /** Currentnodeid */
+            currentNodeId: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Startedat
+             * Format: date-time
+             */
+            startedAt: string;
         } & {
             [key: string]: components["schemas"]["JsonValue"];
         };
@@ -646,6 +782,30 @@ export interface components {
         } & {
             [key: string]: components["schemas"]["JsonValue"];
         };
+        /** Envelope[FunnelOut] */
+        Envelope_FunnelOut_: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            data: components["schemas"]["FunnelOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** Envelope[Page[ContactAtNodeOut]] */
+        Envelope_Page_ContactAtNodeOut__: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            data: components["schemas"]["Page_ContactAtNodeOut_"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
         /** Envelope[Page[FailedRecordOut]] */
         Envelope_Page_FailedRecordOut__: {
             /**
@@ -718,6 +878,18 @@ export interface components {
         } & {
             [key: string]: components["schemas"]["JsonValue"];
         };
+        /** Envelope[TimeSeriesOut] */
+        Envelope_TimeSeriesOut_: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            data: components["schemas"]["TimeSeriesOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
         /** Envelope[TriggerOut] */
         Envelope_TriggerOut_: {
             /**
@@ -763,6 +935,32 @@ export interface components {
              */
             success: true;
             data: components["schemas"]["WorkflowOut"];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** Envelope[list[InsightOut]] */
+        Envelope_list_InsightOut__: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /** Data */
+            data: components["schemas"]["InsightOut"][];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** Envelope[list[SplitOut]] */
+        Envelope_list_SplitOut__: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+            /** Data */
+            data: components["schemas"]["SplitOut"][];
         } & {
             [key: string]: components["schemas"]["JsonValue"];
         };
@@ -991,10 +1189,124 @@ export interface components {
         } & {
             [key: string]: components["schemas"]["JsonValue"];
         };
+        /** FunnelEdgeOut */
+        FunnelEdgeOut: {
+            /** Source */
+            source: string;
+            /** Target */
+            target: string;
+            /**
+             * Branch
+             * @description the branch taken: true/false, a switch case or default, a split variant, received/timeout, completed/goal_reached/failed; null for a plain edge
+             */
+            branch: string | null;
+            /**
+             * Runs
+             * @description times a run went from source to target (the trigger's edge: runs started)
+             */
+            runs: number;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** FunnelNodeOut */
+        FunnelNodeOut: {
+            /** Nodeid */
+            nodeId: string;
+            /** Nodetype */
+            nodeType: string;
+            /**
+             * Entered
+             * @description visits of the node: a run that visits it twice counts twice
+             */
+            entered: number;
+            /**
+             * Completed
+             * @description visits that completed
+             */
+            completed: number;
+            /**
+             * Failed
+             * @description visits that failed
+             */
+            failed: number;
+            /**
+             * Skipped
+             * @description visits skipped (a frequency cap, or the run ended while they waited)
+             */
+            skipped: number;
+            /**
+             * Waitingnow
+             * @description running runs whose current node it is
+             */
+            waitingNow: number;
+            /**
+             * Droppedoff
+             * @description visits that went nowhere from here: entered - waitingNow - runs along its edges, >= 0
+             */
+            droppedOff: number;
+            /**
+             * Dropoffrate
+             * @description droppedOff / entered (0 when nothing entered)
+             */
+            dropOffRate: number;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** FunnelOut */
+        FunnelOut: {
+            /**
+             * Version
+             * @description the version the figures are for; null: across versions
+             */
+            version: number | null;
+            /**
+             * Nodes
+             * @description the definition's nodes, in its order
+             */
+            nodes: components["schemas"]["FunnelNodeOut"][];
+            /** Edges */
+            edges: components["schemas"]["FunnelEdgeOut"][];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** InsightOut */
+        InsightOut: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "split_winner" | "node_failure_rate" | "goal_before_node" | "night_sends" | "goal_never_reached" | "branch_never_taken";
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "info" | "warning";
+            /**
+             * Nodeid
+             * @description the node the insight concerns, if any
+             */
+            nodeId: string | null;
+            /** Title */
+            title: string;
+            /**
+             * Detail
+             * @description a plain-words explanation with the figures
+             */
+            detail: string;
+            /**
+             * Evidence
+             * @description the figures behind it
+             */
+            evidence: {
+                [key: string]: components["schemas"]["JsonValue"];
+            };
         } & {
             [key: string]: components["schemas"]["JsonValue"];
         };
@@ -1014,6 +1326,18 @@ export interface components {
              * @default 0
              */
             skipped: number;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** Page[ContactAtNodeOut] */
+        Page_ContactAtNodeOut_: {
+            /** Items */
+            items: components["schemas"]["ContactAtNodeOut"][];
+            /**
+             * Nextcursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
+            nextCursor?: string | null;
         } & {
             [key: string]: components["schemas"]["JsonValue"];
         };
@@ -1271,6 +1595,99 @@ export interface components {
                 [key: string]: components["schemas"]["JsonValue"];
             };
         };
+        /** SplitComparisonOut */
+        SplitComparisonOut: {
+            /**
+             * Baselineid
+             * @description the first variant of the definition
+             */
+            baselineId: string;
+            /**
+             * Bestid
+             * @description the variant with the highest conversion rate
+             */
+            bestId: string;
+            /**
+             * Pvalue
+             * @description two-sided two-proportion z-test of the best variant against the other
+             */
+            pValue: number;
+            /**
+             * Significant
+             * @description pValue < 0.05
+             */
+            significant: boolean;
+            /**
+             * Winner
+             * @description the best variant, only when significant and both compared variants have minSample runs
+             */
+            winner: string | null;
+            /**
+             * Summary
+             * @description the result in plain words
+             */
+            summary: string;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** SplitOut */
+        SplitOut: {
+            /** Nodeid */
+            nodeId: string;
+            /**
+             * Goalid
+             * @description the split's goalId, else the workflow's only goal, else null
+             */
+            goalId: string | null;
+            /**
+             * Minsample
+             * @description runs each compared variant needs before a winner is declared
+             */
+            minSample: number;
+            /** Variants */
+            variants: components["schemas"]["SplitVariantOut"][];
+            /** @description null for a split with fewer than two variants */
+            comparison: components["schemas"]["SplitComparisonOut"] | null;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** SplitVariantOut */
+        SplitVariantOut: {
+            /** Variantid */
+            variantId: string;
+            /**
+             * Weight
+             * @description the variant's percentage in the definition
+             */
+            weight: number;
+            /**
+             * Entered
+             * @description runs the split sent down this variant
+             */
+            entered: number;
+            /**
+             * Converted
+             * @description of those, runs that ended by reaching a goal
+             */
+            converted: number;
+            /**
+             * Conversionrate
+             * @description converted / entered (0 when nothing entered)
+             */
+            conversionRate: number;
+            /**
+             * Cilow
+             * @description lower bound of the 95% Wilson score interval of the rate
+             */
+            ciLow: number;
+            /**
+             * Cihigh
+             * @description upper bound of the 95% Wilson score interval of the rate
+             */
+            ciHigh: number;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
         /**
          * StatsOut
          * @example {
@@ -1402,6 +1819,78 @@ export interface components {
         } & {
             [key: string]: components["schemas"]["JsonValue"];
         };
+        /** TimeBucketOut */
+        TimeBucketOut: {
+            /**
+             * Start
+             * Format: date-time
+             * @description the bucket's start in the workflow's time zone, with its offset
+             */
+            start: string;
+            /**
+             * Started
+             * @description runs started in the bucket (by startedAt)
+             */
+            started: number;
+            /**
+             * Completed
+             * @description runs that ended completed in the bucket (by completedAt)
+             */
+            completed: number;
+            /**
+             * Goalreached
+             * @description runs a goal ended in the bucket
+             */
+            goalReached: number;
+            /** Failed */
+            failed: number;
+            /** Cancelled */
+            cancelled: number;
+            /**
+             * Exited
+             * @description runs settings.exitWhen ended in the bucket
+             */
+            exited: number;
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /**
+         * TimeSeriesOut
+         * @example {
+         *       "buckets": [
+         *         {
+         *           "cancelled": 1,
+         *           "completed": 80,
+         *           "exited": 0,
+         *           "failed": 3,
+         *           "goalReached": 12,
+         *           "start": "2026-03-29T00:00:00+01:00",
+         *           "started": 120
+         *         }
+         *       ],
+         *       "interval": "day",
+         *       "timeZone": "Europe/Paris"
+         *     }
+         */
+        TimeSeriesOut: {
+            /**
+             * Interval
+             * @enum {string}
+             */
+            interval: "hour" | "day";
+            /**
+             * Timezone
+             * @description the workflow's settings.timezone (UTC when it has none)
+             */
+            timeZone: string;
+            /**
+             * Buckets
+             * @description every bucket of the range, zeros included, by start
+             */
+            buckets: components["schemas"]["TimeBucketOut"][];
+        } & {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
         /**
          * TriggerIn
          * @example {
@@ -1529,10 +2018,10 @@ export interface components {
         WaitingForOut: {
             /**
              * Kind
-             * @description event: a wait_for_event node; send_window: a message node outside its send window; delay / wait_until: those nodes; action: an HTTP call in flight
+             * @description event: a wait_for_event node; send_window: a message node outside its send window; frequency_cap: a message held by a frequency cap until a send is allowed; delay / wait_until: those nodes; action: an HTTP call in flight; subworkflow: a run_workflow node waiting for the run it started
              * @enum {string}
              */
-            kind: "event" | "send_window" | "delay" | "wait_until" | "action";
+            kind: "event" | "send_window" | "frequency_cap" | "delay" | "wait_until" | "action" | "subworkflow";
             /** Nodeid */
             nodeId: string;
             /**
@@ -1541,8 +2030,13 @@ export interface components {
              */
             eventType?: string | null;
             /**
+             * Childrunid
+             * @description the sub-workflow's run (kind subworkflow)
+             */
+            childRunId?: string | null;
+            /**
              * Until
-             * @description the timeout (event), the window's next opening with smoothing (send_window), the due time (delay, wait_until); null for an action
+             * @description when the wait ends at the latest: the timeout (event, action, subworkflow), the window's next opening with smoothing (send_window), when the cap allows a send again (frequency_cap), the due time (delay, wait_until); null when the record does not say (an action recorded before timeouts were)
              */
             until: string | null;
         } & {
@@ -3235,6 +3729,324 @@ export interface operations {
             };
             /** @description Conflict: the resource is not in a state that allows this */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid input; `details` lists every problem with its JSON path */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    timeseries_api_v1_workflows__workflow_id__stats_timeseries_get: {
+        parameters: {
+            query: {
+                /** @description range start (RFC 3339 with offset) */
+                from: string;
+                /** @description range end, after `from` (exclusive) */
+                to: string;
+                /** @description bucket size */
+                interval?: "hour" | "day";
+                /** @description only this version's figures; absent: across versions (node ids are stable across them) */
+                version?: number | null;
+            };
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_TimeSeriesOut_"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (also another tenant's resource) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid input; `details` lists every problem with its JSON path */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    funnel_api_v1_workflows__workflow_id__stats_funnel_get: {
+        parameters: {
+            query?: {
+                /** @description only this version's figures; absent: across versions (node ids are stable across them) */
+                version?: number | null;
+            };
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_FunnelOut_"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (also another tenant's resource) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid input; `details` lists every problem with its JSON path */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    splits_api_v1_workflows__workflow_id__stats_splits_get: {
+        parameters: {
+            query?: {
+                /** @description only this version's figures; absent: across versions (node ids are stable across them) */
+                version?: number | null;
+            };
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_SplitOut__"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (also another tenant's resource) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid input; `details` lists every problem with its JSON path */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    insights_api_v1_workflows__workflow_id__insights_get: {
+        parameters: {
+            query?: {
+                /** @description only this version's figures; absent: across versions (node ids are stable across them) */
+                version?: number | null;
+            };
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_InsightOut__"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (also another tenant's resource) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid input; `details` lists every problem with its JSON path */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    contacts_at_node_api_v1_workflows__workflow_id__stats_contacts_get: {
+        parameters: {
+            query: {
+                nodeId: string;
+                state?: "waiting" | "entered" | "failed" | "branch";
+                /** @description state=branch */
+                branch?: string | null;
+                /** @description only this version's figures; absent: across versions (node ids are stable across them) */
+                version?: number | null;
+                /** @description `nextCursor` of the previous page (`<epoch microseconds>.<uuid hex>`) */
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_ContactAtNodeOut__"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found (also another tenant's resource) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
