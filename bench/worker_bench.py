@@ -1,6 +1,6 @@
 """Worker benchmark on the real broker: raw aiokafka pass-through vs the streams worker.
 
-Run: ``python bench/worker_bench.py [--events N] [--repeats R] [--timers T]`` (Kafka from
+Run: ``python bench/worker_bench.py [--events N] [--repeats R] [--timers T] [--workers 1,2]`` (Kafka from
 ``workflows services up``). Every run uses fresh topics and a fresh consumer group. Prints medians:
 
 * ``baseline``: raw aiokafka consume-transform-produce, one JSON event per record (decode, re-encode,
@@ -90,7 +90,10 @@ async def baseline(n: int) -> float:
 
 
 # -- worker throughput -------------------------------------------------------------------------------------
-async def worker_throughput(n: int, contacts: int, per_record: int, tmp: Path) -> tuple[float, float]:
+async def worker_throughput(
+    n: int, contacts: int, per_record: int, tmp: Path, workers: int = 1
+) -> tuple[float, float]:
+    """Events/s of ``workers`` worker processes in one group draining n preloaded events; peak RSS (max)."""
     topics = Topics()
     await topics.create()
     producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, linger_ms=5, max_batch_size=1024 * 1024)
@@ -105,12 +108,12 @@ async def worker_throughput(n: int, contacts: int, per_record: int, tmp: Path) -
         per_record,
     )
     await producer.stop()
-    worker = WorkerProc(topics, tmp / f"data-{topics.uid}")
+    procs = [WorkerProc(topics, tmp / f"data-{topics.uid}-{i}") for i in range(workers)]
     try:
         first: float | None = None
         last, stalled_at = -1.0, time.monotonic()
         while time.monotonic() - stalled_at < 60:
-            processed = worker.metrics().get("workflows_events_processed_total", 0)
+            processed = sum(w.metrics().get("workflows_events_processed_total", 0) for w in procs)
             if processed != last:
                 last, stalled_at = processed, time.monotonic()
             if processed and first is None:
@@ -119,12 +122,14 @@ async def worker_throughput(n: int, contacts: int, per_record: int, tmp: Path) -
                 break
             await asyncio.sleep(0.1)
         else:
-            raise RuntimeError(f"worker stalled at {last} of {n} events; see {worker.log}")
+            tail = "\n".join(procs[0].log.read_text(errors="replace").splitlines()[-20:])
+            raise RuntimeError(f"worker stalled at {last} of {n} events; its log ends:\n{tail}")
         assert first is not None
         rate = (n - first_count) / (time.perf_counter() - first)
-        return rate, worker.peak_rss_mib()
+        return rate, max(w.peak_rss_mib() for w in procs)
     finally:
-        worker.stop()
+        for w in procs:
+            w.stop()
         await topics.delete()
 
 
@@ -281,7 +286,11 @@ async def main() -> None:
     )
     parser.add_argument("--timer-rate", type=int, default=1000, help="runs/s whose 5 s delay fires meanwhile")
     parser.add_argument("--timer-s", type=float, default=30.0)
+    parser.add_argument(
+        "--workers", default="1", help="worker process counts to measure, e.g. 1,2 (one group each)"
+    )
     args = parser.parse_args()
+    counts = [int(c) for c in args.workers.split(",")]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     print(
         f"worker bench: {args.events} events, {args.contacts} contacts, {args.per_record}/record, "
@@ -289,25 +298,33 @@ async def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="worker-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        base, work, rss = [], [], []
+        base: list[float] = []
+        work: dict[int, list[float]] = {c: [] for c in counts}
+        rss: dict[int, list[float]] = {c: [] for c in counts}
         for r in range(args.repeats):
             base.append(await baseline(args.events))
-            rate, peak = await worker_throughput(args.events, args.contacts, args.per_record, tmp)
-            work.append(rate)
-            rss.append(peak)
-            print(
-                f"  run {r + 1}: baseline {base[-1]:,.0f} rec/s, worker {rate:,.0f} ev/s, peak RSS {peak:.0f} MiB"
-            )
-        b, w = statistics.median(base), statistics.median(work)
+            line = f"  run {r + 1}: baseline {base[-1]:,.0f} rec/s"
+            for c in counts:
+                rate, peak = await worker_throughput(args.events, args.contacts, args.per_record, tmp, c)
+                work[c].append(rate)
+                rss[c].append(peak)
+                line += f", {c} worker(s) {rate:,.0f} ev/s ({rate / base[-1]:.2f}), peak RSS {peak:.0f} MiB"
+            print(line)
+        b = statistics.median(base)
         print(f"baseline (raw aiokafka, 1 event/record): {b:,.0f} events/s")
-        print(
-            f"worker (mix, {args.per_record}/record):        {w:,.0f} events/s  ratio {w / b:.2f} (target >= 0.25)"
-        )
-        print(f"worker peak RSS: {statistics.median(rss):.0f} MiB")
+        for c in counts:
+            wc = statistics.median(work[c])
+            ratios = [x / y for x, y in zip(work[c], base, strict=True)]
+            print(
+                f"worker x{c} (mix, {args.per_record}/record): {wc:,.0f} events/s  ratio {wc / b:.2f}, "
+                f"median of per-run ratios {statistics.median(ratios):.2f} (target >= 0.5); "
+                f"peak RSS {statistics.median(rss[c]):.0f} MiB"
+            )
+        w = statistics.median(work[counts[0]])
         p50, p99, count = await latency(w / 2, args.latency_s, args.contacts, tmp)
         print(
             f"latency at {w / 2:,.0f} events/s ({count} runs started): p50 {p50:.0f} ms, p99 {p99:.0f} ms "
-            "(target p99 < 250)"
+            "(target p99 < 100)"
         )
         if args.timers:
             result = await timers(args.timers, args.timer_rate, args.timer_s, args.per_record, tmp)

@@ -136,12 +136,23 @@ class WorkerProc:
             WORKFLOWS_WORKER_WEB_PORT=str(self.port),
             WORKFLOWS_LOG_LEVEL=os.environ.get("BENCH_WORKER_LOG_LEVEL", "INFO"),
             WORKFLOWS_STALE_SCAN_INTERVAL_S="3600",
+            WORKFLOWS_ENV=os.environ.get("WORKFLOWS_ENV", "development"),  # a loopback broker, no secrets
         )
         self.log = datadir.parent / f"worker-{topics.uid}.log"
         datadir.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "workflows.cli", "worker"], cwd=ROOT, env=env, stdout=out, stderr=out
+            )
+        self.spy: subprocess.Popen[bytes] | None = None
+        profile = os.environ.get("BENCH_PROFILE")  # a file name: py-spy samples the worker, raw frames there
+        if profile:
+            spy = Path(sys.executable).with_name("py-spy")
+            record = ["record", "--nonblocking", "--rate", "100", "--format", "raw", "-o", profile]
+            self.spy = subprocess.Popen(
+                [str(spy), *record, "--pid", str(self.proc.pid)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
 
     def metrics(self) -> dict[str, float]:
@@ -172,6 +183,12 @@ class WorkerProc:
         return int(match.group(1)) / 1024 if match else float("nan")
 
     def stop(self) -> None:
+        if self.spy is not None and self.spy.poll() is None:
+            self.spy.send_signal(signal.SIGINT)  # py-spy writes its samples on an interrupt
+            try:
+                self.spy.wait(30)
+            except subprocess.TimeoutExpired:
+                self.spy.kill()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

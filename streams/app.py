@@ -7,22 +7,60 @@ timers and the web server. The web server serves health (``/`` and ``/healthz``)
 (any tenant's contact state by key), router, statistics, graph and performance views are switched off by
 their settings, so they are never mounted. The hot path is the worker's own: it reads
 ``workflows.events`` for the partitions Faust assigned (``streams.reader``) and writes the table's stores and
-changelog in batches (``streams.runtime``): Faust's per-record stream and per-key table writes cost too much
-per event.
+changelog in commit units (``streams.commit``): Faust's per-record stream and per-key table writes cost
+too much per event. Faust stays behind this module and ``streams.store`` (``FaustHost``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
 
 from streams.runtime import WorkerRuntime
-from streams.store import RocksPartitionStore
+from streams.store import PartitionStore, RocksPartitionStore
 from streams.worker_settings import WorkerSettings
 from workflows.settings import Settings
 
 CONTACTS_TABLE = "contacts"
+
+
+class FaustHost:
+    """``streams.host.Host`` on Faust: the one place, with ``streams.store``, that touches Faust's state.
+
+    Private API used here (pinned to faust-streaming 0.15.x, covered by the kill-and-rebuild tests):
+    ``app.rebalancing`` and ``app.in_recovery`` (set by the consumer's rebalance listener and the table
+    manager before any store moves) and ``app.assignor.assigned_actives()`` (the active partitions of the
+    latest assignment; standbys excluded).
+    """
+
+    def __init__(self, app: faust.App, store: PartitionStore, changelog_topic: str) -> None:
+        self._app = app
+        self._store = store
+        self._changelog_topic = changelog_topic
+
+    @property
+    def store(self) -> PartitionStore:
+        return self._store
+
+    @property
+    def changelog_topic(self) -> str:
+        return self._changelog_topic
+
+    def owned_partitions(self) -> set[int]:
+        app: Any = self._app
+        if app.rebalancing or getattr(app, "in_recovery", False):
+            return set()
+        topic = self._changelog_topic
+        actives = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
+        return actives & self._store.open_partitions()
+
+    def on_revoked(self, hook: Callable[[], Awaitable[None]]) -> None:
+        @self._app.on_partitions_revoked.connect  # type: ignore[arg-type]
+        async def on_revoked(app: Any, revoked: Any, **_kwargs: Any) -> None:
+            # Before Faust closes or hands over any store: the unit in progress finishes, no new one starts.
+            await hook()
 
 
 def create_app(
@@ -54,16 +92,10 @@ def create_app(
         key_serializer="raw",
         value_serializer="raw",
     )
-    runtime = WorkerRuntime(settings, ws)
-
     table_types: dict[str, Any] = {"key_type": bytes, "value_type": bytes}  # serializers: the app's raw
     contacts = app.Table(CONTACTS_TABLE, partitions=settings.events_partitions, **table_types)
-    runtime.bind(app, RocksPartitionStore(contacts.data), contacts.changelog_topic.get_topic_name())
-
-    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
-    async def on_revoked(app: Any, revoked: Any, **_kwargs: Any) -> None:
-        # Before Faust closes or hands over any store: the unit in progress finishes, no new one starts.
-        await runtime.on_partitions_revoked()
+    host = FaustHost(app, RocksPartitionStore(contacts.data), contacts.changelog_topic.get_topic_name())
+    runtime = WorkerRuntime(settings, ws, host)
 
     @app.timer(ws.timer_tick_s, name="timer-pump")  # type: ignore[untyped-decorator]
     async def timer_pump() -> None:

@@ -39,6 +39,7 @@ from streams.engine import (
 from streams.engine import event_types as et
 from streams.keys import action_key, state_key, timer_key
 from streams.sink import Headers, OutRecord
+from streams.statecodec import decode_state, encode_state
 from streams.store import PartitionStore
 from workflows.wire import decode_events, out_headers, partition_for
 
@@ -176,7 +177,7 @@ class Processor:
                     result.actions.append(effect)
 
     def _encoded(self, state: ContactState) -> bytes | None:
-        value = orjson.dumps(state.to_dict())
+        value = encode_state(state)
         return value if len(value) <= self.max_record_bytes else None
 
     def _apply(
@@ -196,7 +197,7 @@ class Processor:
             if state is None:
                 stored = self.store.get(partition, key)
                 state = (
-                    ContactState.from_dict(orjson.loads(stored))
+                    decode_state(stored)
                     if stored is not None
                     else ContactState.empty(event.tenant_id, event.contact_id)
                 )
@@ -306,7 +307,7 @@ _GROWTH_SLACK: Final = 4096
 
 
 def _size(state: ContactState) -> int:
-    return len(orjson.dumps(state.to_dict()))
+    return len(encode_state(state))
 
 
 class _TooLargeError(Exception):

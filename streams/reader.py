@@ -3,7 +3,7 @@
 Faust keeps the consumer group: it assigns the ``contacts`` table's partitions, recovers them from the
 changelog and hands them over on a rebalance. The events of a partition are read here, with a plain
 aiokafka consumer (no group), from the worker's own position: the ``P|`` key that every commit unit
-writes with the states it produced (``streams.runtime``). So a restart, a rebalance or a store rebuilt
+writes with the states it produced (``streams.commit``). So a restart, a rebalance or a store rebuilt
 from the changelog resumes right after the last record whose effects are durable, whatever offsets the
 group committed.
 
@@ -26,9 +26,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
+from streams.commit import CommitUnit
+from streams.definitions import DefinitionFeed
+from streams.host import Host
+from streams.metrics import Metrics
 from streams.processor import InRecord
 
 log = logging.getLogger("streams.reader")
@@ -46,29 +49,28 @@ class EventReader:
         definitions_topic: str,
         *,
         client_id: str,
-        on_definition: Callable[[bytes | None, bytes | None, int], None],
-        owned: Callable[[], set[int]],
-        position: Callable[[int], int | None],
-        process: Callable[[list[InRecord]], Awaitable[Any]],
+        host: Host,
+        commit: CommitUnit,
+        feed: DefinitionFeed,
+        metrics: Metrics,
         max_records: int,
         max_wait_ms: int,
-        lock: asyncio.Lock | None = None,
     ) -> None:
         self._bootstrap = bootstrap_servers
         self.topic = topic
         self.definitions_topic = definitions_topic
-        self._on_definition = on_definition
         self._client_id = client_id
-        self._owned = owned
-        self._position = position
-        self._process = process
+        self._host = host
+        self._commit = commit
+        self._feed = feed
+        self._metrics = metrics
         self._max_records = max_records
         self._max_wait_ms = max_wait_ms
         self._consumer: Any = None
         self._task: asyncio.Task[None] | None = None
         # Held while a unit is processed; others that write the stores (the timer pump) share it, so hold()
         # also waits for them.
-        self._lock = lock or asyncio.Lock()
+        self._lock = commit.lock
         self._epoch = 0  # bumped by every hold(): what was fetched before it is dropped, positions re-read
         self._assigned: set[int] = set()
         self._assigned_epoch = -1
@@ -125,7 +127,7 @@ class EventReader:
         out: dict[int, tuple[int, int | None]] = {}
         for p in self._assigned & partitions:
             tp = TopicPartition(self.topic, p)
-            stored = self._position(p)
+            stored = self._commit.position(p)
             out[p] = (stored + 1 if stored is not None else 0, consumer.highwater(tp))
         return out
 
@@ -145,7 +147,7 @@ class EventReader:
         # partition without a stored position asks the broker) must void this fetch. Read after them, it
         # let a unit of partitions already handed over run after hold() had returned.
         epoch = self._epoch
-        owned = self._owned()
+        owned = self._host.owned_partitions()
         if owned != self._assigned or self._assigned_epoch != epoch:
             await self._assign(owned, epoch)
         fetched = await self._consumer.getmany(timeout_ms=self._max_wait_ms, max_records=self._max_records)
@@ -174,14 +176,18 @@ class EventReader:
             if epoch != self._epoch:
                 # A rebalance started after the fetch: the rest is read again from the stored positions.
                 return False
-            await self._process(unit)
+            await self._commit.run(unit)
             return True
 
     def _apply_definitions(self, records: list[Any]) -> None:
         for r in records:
             if r.offset >= self._definitions_next:
-                self._on_definition(r.key, r.value, r.offset)
+                self._feed.apply(r.key, r.value)
                 self._definitions_next = r.offset + 1
+        if records:
+            self._metrics.definitions.set(len(self._feed.index))
+            # The definitions topic has one partition: its end offset says whether this worker is up to date.
+            self._metrics.definitions_position.set(self._definitions_next)
 
     async def _read_definitions(self, until: int | None) -> None:
         """Apply the definition records below offset ``until`` that were not applied yet."""
@@ -197,7 +203,7 @@ class EventReader:
         self._consumer.assign([self._definitions_tp, *tps])  # a new assignment forgets every position
         self._consumer.seek(self._definitions_tp, self._definitions_next)
         for tp in tps:
-            stored = self._position(tp.partition)
+            stored = self._commit.position(tp.partition)
             if stored is None:
                 await self._consumer.seek_to_beginning(tp)
             else:

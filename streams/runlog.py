@@ -19,6 +19,7 @@ import orjson
 
 from streams.engine import event_types as et
 from streams.sink import OutRecord
+from workflows.logs import LINES
 
 run_log = logging.getLogger("streams.runs")
 
@@ -40,13 +41,23 @@ def _subject(record: OutRecord) -> str:
 
 def log_effect(record: OutRecord) -> None:
     """One line per run lifecycle event, finished node and capped enrolment; nothing for other records."""
+    if not run_log.isEnabledFor(logging.INFO):
+        return
+    line = run_line(record)
+    if line is not None:
+        message, extra = line
+        run_log.info(message, extra=extra)
+
+
+def run_line(record: OutRecord) -> tuple[str, dict[str, Any]] | None:
+    """The message and fields of a record's line, or None when the record has none."""
     subject = _subject(record)
     message = _MESSAGES.get(subject)
-    if message is None or not run_log.isEnabledFor(logging.INFO):
-        return
+    if message is None:
+        return None
     effect: dict[str, Any] = orjson.loads(record.value or b"{}")
     if subject == et.RUN_ENROLMENT_SKIPPED:
-        extra = {
+        return message, {
             "tenantId": effect.get("tenantId"),
             "correlationId": (effect.get("triggerEvent") or {}).get("id"),
             "workflowId": effect.get("workflowId"),
@@ -56,12 +67,10 @@ def log_effect(record: OutRecord) -> None:
             "limit": effect.get("limit"),
             "activeRuns": effect.get("activeRuns"),
         }
-        run_log.info(message, extra=extra)
-        return
     run = effect.get("run") or {}
     step = effect.get("step") or {}
     if subject == et.NODE_EXECUTED and step.get("status") not in _LOGGED_STEPS:
-        return
+        return None
     extra = {
         "tenantId": effect.get("tenantId"),
         "correlationId": (run.get("triggerEvent") or {}).get("id"),
@@ -80,4 +89,28 @@ def log_effect(record: OutRecord) -> None:
     error = step.get("errorMessage") or run.get("errorMessage")
     if error:
         extra["error"] = str(error)[:300]
-    run_log.info(message, extra=extra)
+    return message, extra
+
+
+class RunLog:
+    """The lines of one commit unit, written after it is durable as one log record (``LINES``): the JSON
+    formatter (``workflows.logs``) writes it as one line per run event, so a unit of thousands of runs
+    costs one record, one handler lock and one flush instead of one each per line. Measured on the worker
+    benchmark's mix: per-line records took 15% of the worker's CPU."""
+
+    def __init__(self, out_topic: str) -> None:
+        self.out_topic = out_topic
+
+    def unit(self, outputs: list[OutRecord]) -> None:
+        if not run_log.isEnabledFor(logging.INFO):
+            return
+        lines: list[dict[str, Any]] = []
+        for record in outputs:
+            if record.topic != self.out_topic:
+                continue
+            line = run_line(record)
+            if line is not None:
+                message, extra = line
+                lines.append({"msg": message, **extra})
+        if lines:
+            run_log.info("%d run log lines", len(lines), extra={LINES: lines})

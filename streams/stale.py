@@ -14,12 +14,11 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from streams.engine.event_types import RUN_STALE_DETECTED
 from streams.engine.stale import stale_reason
 from streams.keys import STATE_PREFIX, TIMER_PREFIX, prefix_end
 from streams.sink import OutRecord
+from streams.statecodec import decode_state_dict
 from streams.store import PartitionStore
 from streams.timers import iso, pack
 
@@ -80,7 +79,7 @@ async def scan_stale(
         envelopes: list[dict[str, Any]] = []
         async for page in pages(store, partition, STATE_PREFIX, prefix_end(STATE_PREFIX), alive):
             for _key, value in page:
-                state = orjson.loads(value)
+                state = decode_state_dict(value)
                 for run in state.get("runs", ()):
                     if run.get("status") != "running":
                         continue

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -21,14 +20,16 @@ from streams.engine import CronError, next_fire
 from streams.engine import event_types as et
 from streams.keys import STATE_PREFIX, TIMER_PREFIX, schedule_key, timer_due, timers_due_until
 from streams.sink import OutRecord
+from streams.statecodec import decode_state_dict
 from streams.store import PartitionStore
+from workflows.wire import format_instant
 
 # Bounded catch-up: a cron missed for a long downtime enrols once, for its latest fire time.
 _MAX_CATCH_UP = 100_000
 
 
 def iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return format_instant(ms)
 
 
 def pack(topic: str, partition: int, envelopes: list[dict[str, Any]], per_record: int) -> list[OutRecord]:
@@ -160,7 +161,7 @@ class TimerPump:
         # State keys of one tenant are contiguous: scan only that range (``|`` + 1 is ``}``).
         tenant_prefix = STATE_PREFIX + f"{tenant_id}|".encode()
         for _key, value in self.store.scan(partition, tenant_prefix, tenant_prefix[:-1] + b"}"):
-            state = orjson.loads(value)
+            state = decode_state_dict(value)
             segments = state.get("profile", {}).get("segments")
             if isinstance(segments, list) and segment in segments:
                 yield state

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -197,13 +198,17 @@ def bridge() -> None:
 
 @app.command()
 def run(
-    workers: Annotated[int, typer.Option(help="number of streams workers")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="number of streams worker processes in one group (default: the number of cores)"),
+    ] = None,
 ) -> None:
     """Run the whole product: services up, migrations, bridge + worker(s) + API, until Ctrl-C."""
     from workflows.stack import run_stack
 
     settings = _safe_settings("run")
-    sys.exit(run_stack(settings, workers=workers, console=console, cwd=Path.cwd()))
+    count = workers if workers is not None else max(1, os.cpu_count() or 1)
+    sys.exit(run_stack(settings, workers=count, console=console, cwd=Path.cwd()))
 
 
 @app.command()

@@ -12,8 +12,22 @@ import orjson
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
 
+# A record carrying several lines (``extra={LINES: [{"msg": ..., **fields}, ...]}``) is written as one JSON
+# object per line, each with the record's time, level and logger: callers that log many lines at once (the
+# worker's run lines of a commit unit) pay for one record.
+LINES = "lines"
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        lines = record.__dict__.get(LINES)
+        if isinstance(lines, list):
+            head = {
+                "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                "level": record.levelname,
+                "logger": record.name,
+            }
+            return "\n".join(orjson.dumps({**head, **line}, default=str).decode() for line in lines)
         out: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,

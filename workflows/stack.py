@@ -46,7 +46,14 @@ def run_stack(settings: Settings, *, workers: int, console: Console, cwd: Path) 
     children: dict[str, subprocess.Popen[bytes]] = {}
     for name in names:
         command = name.split("-")[0]
-        env_extra = {"WORKFLOWS_WORKER_DATA_DIR": str(cwd / "var" / name)} if command == "worker" else {}
+        env_extra: dict[str, str] = {}
+        if command == "worker":
+            # One consumer group (the same worker id); each worker its own store folder and web port.
+            index = int(name.split("-")[1])
+            env_extra = {
+                "WORKFLOWS_WORKER_DATA_DIR": str(cwd / "var" / name),
+                "WORKFLOWS_WORKER_WEB_PORT": str(settings.worker_web_port + index),
+            }
         with (logs / f"{name}.log").open("ab") as out:
             children[name] = subprocess.Popen(  # noqa: S603 - fixed argv
                 [sys.executable, "-m", "workflows.cli", command],

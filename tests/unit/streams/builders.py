@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 import orjson
 
+from streams.commit import CommitUnit
 from streams.definitions import DefinitionFeed
 from streams.engine import ContactState
 from streams.keys import state_key
+from streams.metrics import Metrics
 from streams.processor import InRecord, Processor, UnitResult
-from streams.sink import OutRecord
+from streams.sink import MemorySink, OutRecord
+from streams.statecodec import decode_state, encode_state
 from streams.store import MemoryPartitionStore
 from tests.unit.engine.helpers import MINUTE, T0, TENANT, node, workflow
 from workflows.wire import IDEMPOTENCY_HEADER, SUBJECT_HEADER, active_key, definition_key, partition_for
@@ -111,9 +114,29 @@ def processor(store: MemoryPartitionStore, feed: DefinitionFeed) -> Processor:
 
 
 def apply(store: MemoryPartitionStore, result: UnitResult) -> None:
-    """Make a unit's changes durable the way the runtime does (one write batch per partition)."""
-    for partition in result.partitions():
-        store.write(partition, result.changes(partition), None)
+    """Make a unit's changes durable through the commit unit (outputs to a memory sink, then the store)."""
+    changes = {p: result.changes(p) for p in result.partitions()}
+    _run_now(_commit_unit(store).commit(result.outputs, changes))
+
+
+def _run_now(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine that never suspends (the memory twins never wait), also inside a running loop."""
+    try:
+        coroutine.send(None)
+    except StopIteration:
+        return
+    coroutine.close()
+    raise AssertionError("the commit unit waited on something: the memory twins never do")
+
+
+def _commit_unit(store: MemoryPartitionStore) -> CommitUnit:
+    return CommitUnit(
+        MemorySink(PARTITIONS),
+        store,
+        processor(store, DefinitionFeed()),
+        changelog_topic="contacts-changelog",
+        metrics=Metrics(),
+    )
 
 
 def as_in_records(records: Sequence[OutRecord], first_offset: int = 100) -> list[InRecord]:
@@ -138,13 +161,11 @@ def idempotency_keys(outputs: Sequence[OutRecord]) -> list[str]:
 
 def load_state(store: MemoryPartitionStore, partition: int, contact: str) -> ContactState | None:
     raw = store.get(partition, state_key(TENANT, contact))
-    return ContactState.from_dict(orjson.loads(raw)) if raw is not None else None
+    return decode_state(raw) if raw is not None else None
 
 
 def put_state(store: MemoryPartitionStore, partition: int, state: ContactState) -> None:
-    store.write(
-        partition, {state_key(state.tenant_id, state.contact_id): orjson.dumps(state.to_dict())}, None
-    )
+    store.write(partition, {state_key(state.tenant_id, state.contact_id): encode_state(state)}, None)
 
 
 def member(contact: str, *segments: str, tenant: str = TENANT) -> ContactState:

@@ -12,8 +12,10 @@ import httpx
 import pytest
 from aiokafka.errors import MessageSizeTooLargeError
 
+from streams.commit import CommitUnit
 from streams.engine import CallWebhook
 from streams.executor import ActionExecutor
+from streams.host import MemoryHost
 from streams.metrics import Metrics
 from streams.processor import DLQ_REASON_HEADER
 from streams.runtime import WorkerRuntime
@@ -129,34 +131,32 @@ class TooLargeSink(MemorySink):
 
 
 def runtime_on(store: MemoryPartitionStore, sink: MemorySink, **ws: Any) -> WorkerRuntime:
-    rt = WorkerRuntime(Settings(), settings(**ws))
-    rt.store, rt.sink, rt.changelog_topic = store, sink, "contacts-changelog"
-    return rt
+    return WorkerRuntime(Settings(), settings(**ws), MemoryHost(store), sink=sink)
+
+
+def commit_on(store: MemoryPartitionStore, sink: MemorySink) -> CommitUnit:
+    return CommitUnit(
+        sink, store, proc(store, two_webhooks()), changelog_topic="contacts-changelog", metrics=Metrics()
+    )
 
 
 async def test_a_record_kafka_refuses_as_too_large_is_dead_lettered_once_and_the_rest_delivered() -> None:
     sink = TooLargeSink(limit=1000)
-    rt = runtime_on(MemoryPartitionStore(), sink)
+    commit = commit_on(MemoryPartitionStore(), sink)
     small = OutRecord("workflows.out", 0, b"k", b"small", [("subject", b"x")])
     big = OutRecord("workflows.out", 1, b"k", b"x" * 5000, [("subject", b"x")])
-    try:
-        await asyncio.wait_for(rt._send([small, big, small]), timeout=5)  # never retried forever
-    finally:
-        await rt.executor.stop()
+    await asyncio.wait_for(commit.send([small, big, small]), timeout=5)  # never retried forever
     delivered = [r for r in sink.records if r.topic == "workflows.out"]
     assert [r.value for r in delivered] == [b"small", b"small"]
-    [dead] = [r for r in sink.records if r.topic == rt.settings.events_dlq_topic]
+    [dead] = [r for r in sink.records if r.topic == commit.dlq_topic]
     assert dead.value is None
     assert b"too large" in (header(dead, DLQ_REASON_HEADER) or b"")
 
 
 async def test_a_changelog_record_refused_as_too_large_is_not_stored_locally() -> None:
     store = MemoryPartitionStore()
-    rt = runtime_on(store, TooLargeSink(limit=1000))
-    try:
-        await asyncio.wait_for(rt._persist({0: {b"S|t|a": b"ok", b"S|t|b": b"y" * 5000}}), timeout=5)
-    finally:
-        await rt.executor.stop()
+    commit = commit_on(store, TooLargeSink(limit=1000))
+    await asyncio.wait_for(commit.commit([], {0: {b"S|t|a": b"ok", b"S|t|b": b"y" * 5000}}), timeout=5)
     assert store.get(0, b"S|t|a") == b"ok"
     assert store.get(0, b"S|t|b") is None  # never ahead of the changelog
 

@@ -7,9 +7,10 @@ from collections.abc import Callable
 import orjson
 import pytest
 
-from streams.engine import ContactState, run_id_for
+from streams.engine import run_id_for
 from streams.keys import TIMER_PREFIX, prefix_end, state_key, timer_key
 from streams.processor import InRecord
+from streams.statecodec import decode_state
 from streams.store import MemoryPartitionStore
 from tests.unit.streams.builders import (
     DELAY_MS,
@@ -73,7 +74,7 @@ def test_a_triggering_event_emits_the_run_and_writes_state_and_timer_on_its_part
     assert result.partitions() == {p}
     stored = result.state_changes[p][state_key(TENANT, contact)]
     assert stored is not None
-    state = ContactState.from_dict(orjson.loads(stored))
+    state = decode_state(stored)
     run = state.runs[run_id]
     assert (run.current_node_id, run.wait_kind, run.wait_due_at) == ("d", "delay", T0 + DELAY_MS)
     assert run.wait_timer_id is not None
@@ -151,7 +152,7 @@ def _corrupt_state(store: MemoryPartitionStore, p: int, offset: int) -> InRecord
         (_empty, "empty record value"),
         (_invalid_envelope, "invalid event: event field 'contactId' must be a non-empty string"),
         (_wrong_partition, "contact 'c-"),
-        (_corrupt_state, "processing raised StateError: "),
+        (_corrupt_state, "processing raised StateFormatError: "),
     ],
     ids=["undecodable", "empty", "invalid-envelope", "wrong-partition", "corrupt-state"],
 )

@@ -10,8 +10,9 @@ import orjson
 import pytest
 
 from streams.engine import simulate
-from streams.runlog import log_effect
+from streams.runlog import RunLog, log_effect
 from streams.sink import OutRecord
+from workflows.logs import JsonFormatter
 
 DEFINITION: dict[str, Any] = {
     "id": "wf-1",
@@ -92,3 +93,22 @@ def test_run_node_goal_and_enrolment_lines_carry_the_specs_fields(caplog: pytest
     text = repr([r.__dict__ for r in caplog.records])
     for private in ("ada@example.com", "gold", "private words"):
         assert private not in text  # no profile content, no event data, no rendered inputs
+
+
+def test_a_units_lines_are_one_record_written_as_the_same_lines(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="streams.runs")
+    for record in _records():
+        log_effect(record)
+    single = [JsonFormatter().format(r) for r in caplog.records]
+    caplog.clear()
+    RunLog("workflows.out").unit(_records())
+    [batch] = caplog.records  # one record for the whole unit
+    written = JsonFormatter().format(batch).split("\n")
+
+    def without_time(line: str) -> dict[str, Any]:
+        parsed: dict[str, Any] = orjson.loads(line)
+        parsed.pop("ts")
+        return parsed
+
+    assert [without_time(line) for line in written] == [without_time(line) for line in single]
+    assert len(written) == 4

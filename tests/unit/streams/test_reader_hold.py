@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
+from streams.commit import CommitUnit
+from streams.definitions import DefinitionFeed
+from streams.host import MemoryHost
+from streams.metrics import Metrics
 from streams.processor import InRecord
 from streams.reader import EventReader
+from streams.store import MemoryPartitionStore
 
 
 class _TP(NamedTuple):
@@ -42,19 +48,32 @@ class _Consumer:
         return 0
 
 
-def _reader(processed: list[list[InRecord]]) -> EventReader:
-    async def process(unit: list[InRecord]) -> None:
-        processed.append(unit)
+class _Commit(CommitUnit):
+    """Records the units it is handed instead of processing them."""
 
+    def __init__(self, processed: list[list[InRecord]]) -> None:
+        self.lock = asyncio.Lock()
+        self.processed = processed
+
+    def position(self, partition: int) -> int | None:
+        return None  # no stored position: assigning seeks to the beginning, an await
+
+    async def run(self, records: Sequence[InRecord]) -> Any:
+        self.processed.append(list(records))
+
+
+def _reader(processed: list[list[InRecord]]) -> EventReader:
+    host = MemoryHost(MemoryPartitionStore())
+    host.owned = {0}
     return EventReader(
         "unused:9092",
         "events",
         "definitions",
         client_id="test",
-        on_definition=lambda _k, _v, _o: None,
-        owned=lambda: {0},
-        position=lambda _p: None,  # no stored position: assigning seeks to the beginning, an await
-        process=process,
+        host=host,
+        commit=_Commit(processed),
+        feed=DefinitionFeed(),
+        metrics=Metrics(),
         max_records=10,
         max_wait_ms=10,
     )
