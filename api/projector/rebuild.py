@@ -25,6 +25,11 @@ READ_MODELS = (
     "workflow_run_counters",
     "workflow_node_counters",
     "workflow_enrolment_skips",
+    "workflow_version_node_stats",
+    "workflow_edge_stats",
+    "workflow_split_stats",
+    "workflow_goal_stats",
+    "workflow_run_buckets",
 )
 
 
