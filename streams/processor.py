@@ -215,14 +215,18 @@ class Processor:
         except Exception as exc:  # one event must never stop the partition
             self._dead(result, record, orjson.dumps(raw), f"processing raised {type(exc).__name__}: {exc}")
             return
-        staged = _Staged()
-        for effect in transition.effects:
-            self._route(staged, partition, effect)
-        too_large = next((o for o in staged.outputs if len(o.value or b"") > self.max_record_bytes), None)
-        if too_large is not None:
-            size = len(too_large.value or b"")
-            self._dead(result, record, orjson.dumps(raw), f"output record too large: {size} bytes")
-            return
+        effects = transition.effects
+        staged = _NO_EFFECTS
+        if effects:  # most events trigger nothing: no per-event staging for them
+            staged = _Staged()
+            for effect in effects:
+                self._route(staged, partition, effect)
+            limit = self.max_record_bytes
+            too_large = next((o for o in staged.outputs if len(o.value or b"") > limit), None)
+            if too_large is not None:
+                size = len(too_large.value or b"")
+                self._dead(result, record, orjson.dumps(raw), f"output record too large: {size} bytes")
+                return
         if new_state is not state:
             unit.cache[key] = new_state
             unit.dirty[key] = partition
@@ -334,3 +338,6 @@ class _Staged:
     timers: dict[bytes, bytes | None] = field(default_factory=dict)
     actions: list[HttpAction] = field(default_factory=list)
     run_events: list[str] = field(default_factory=list)
+
+
+_NO_EFFECTS: Final = _Staged()  # shared and never written: what an event without effects stages
