@@ -120,6 +120,14 @@ def compile_path(path: str) -> Getter:
             return lambda s: s.event
         if rest[0] == "data":
             inner = rest[1:]
+            if len(inner) == 1:  # event.data.campaign: the common trigger field, without the walk
+                key = inner[0]
+
+                def event_data_key(s: Scope) -> Any:
+                    data = s.event.get("data")
+                    return data.get(key, MISSING) if type(data) is dict else MISSING
+
+                return event_data_key
             return lambda s: _walk(s.event.get("data", MISSING), inner)
         if rest[0] in ("id", "type", "occurredAt", "tenantId", "contactId") and len(rest) == 1:
             key = rest[0]
@@ -281,6 +289,8 @@ def compile_condition(spec: Any) -> Predicate:
         return _never
     getter = compile_path(field)
     expected = spec.get("value")
+    if operator in ("contains", "starts_with") and isinstance(expected, str):
+        return _string_leaf(getter, op, expected, operator == "contains")
 
     def leaf(s: Scope) -> bool:
         try:
@@ -291,17 +301,43 @@ def compile_condition(spec: Any) -> Predicate:
     return leaf
 
 
+def _string_leaf(
+    getter: Getter, op: Callable[[Any, Any, int], bool], expected: str, contains: bool
+) -> Predicate:
+    """``contains`` / ``starts_with`` a string: a string value is tested in place, anything else the
+    general way (a list for contains)."""
+
+    def leaf(s: Scope) -> bool:
+        actual = getter(s)
+        if type(actual) is str:
+            return expected in actual if contains else actual.startswith(expected)
+        try:
+            return op(actual, expected, s.now)
+        except (TypeError, ValueError, OverflowError):
+            return False
+
+    return leaf
+
+
 def _all(preds: list[Predicate]) -> Predicate:
     if not preds:
         return _always
     if len(preds) == 1:
         return preds[0]
+    if len(preds) == 2:  # the common trigger: two conditions, without a generator per evaluation
+        first, second = preds
+        return lambda s: first(s) and second(s)
     return lambda s: all(p(s) for p in preds)
 
 
 def _any(preds: list[Predicate]) -> Predicate:
     if not preds:
         return _never
+    if len(preds) == 1:
+        return preds[0]
+    if len(preds) == 2:
+        first, second = preds
+        return lambda s: first(s) or second(s)
     return lambda s: any(p(s) for p in preds)
 
 

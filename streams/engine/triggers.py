@@ -29,6 +29,7 @@ from streams.engine.runner import start_run
 from streams.engine.state import Run
 
 if TYPE_CHECKING:
+    from streams.engine.conditions import Scope
     from streams.engine.context import StepContext
     from streams.engine.model import Plan
 
@@ -65,12 +66,12 @@ def _targeted_plan(ctx: StepContext) -> Plan | None:
     return plan if plan.trigger_predicate(ctx.event_scope(None)) else None
 
 
-def _matches(ctx: StepContext, plan: Plan) -> bool:
+def _matches(ctx: StepContext, plan: Plan, scope: Scope) -> bool:
     if plan.trigger_type in ("segment_entry", "segment_exit") and ctx.event.data.get(
         "segmentId"
     ) != plan.trigger_data.get("segmentId"):
         return False
-    return plan.trigger_predicate(ctx.event_scope(None))
+    return plan.trigger_predicate(scope)
 
 
 def _may_enter(ctx: StepContext, plan: Plan) -> bool:
@@ -105,10 +106,11 @@ def start_triggered_runs(
         matcher = ctx.definitions.matcher(event.tenant_id, event.type)
         if matcher.empty:
             return  # most events (opens, timers, results) start nothing: skip building a scope
+        scope = ctx.event_scope(None)  # one scope for every trigger: conditions only read it
         plans = tuple(
             p
-            for p in matcher.candidates(ctx.event_scope(None))
-            if (only_workflow is None or p.workflow_id == only_workflow) and _matches(ctx, p)
+            for p in matcher.candidates(scope)
+            if (only_workflow is None or p.workflow_id == only_workflow) and _matches(ctx, p, scope)
         )
     summary: dict[str, Any] | None = None
     for plan in plans:

@@ -1,0 +1,77 @@
+"""The trigger index narrows the triggers to evaluate without changing which match: for random triggers
+(equals, in, starts_with, and leaves it cannot file) and random event data, the triggers among the
+candidates that match are exactly the triggers that match, in index order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from streams.engine import compile_definition
+from streams.engine.conditions import Scope
+from streams.engine.matching import TriggerMatcher
+
+from .helpers import TENANT
+
+VALUES = st.one_of(
+    st.sampled_from(["a", "ab", "abc", "b", "", "1"]), st.integers(-1, 2), st.booleans(), st.just(1.0)
+)
+FIELDS = st.sampled_from(["event.data.x", "event.data.y", "attributes.plan"])
+
+
+def leaf() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        st.builds(lambda f, v: {"field": f, "operator": "equals", "value": v}, FIELDS, VALUES),
+        st.builds(
+            lambda f, v: {"field": f, "operator": "in", "value": v}, FIELDS, st.lists(VALUES, max_size=3)
+        ),
+        st.builds(
+            lambda f, v: {"field": f, "operator": "starts_with", "value": v},
+            FIELDS,
+            st.sampled_from(["", "a", "ab", "b"]),
+        ),
+        st.builds(lambda f, v: {"field": f, "operator": "contains", "value": v}, FIELDS, st.just("b")),
+    )
+
+
+CONDITIONS = st.one_of(
+    st.none(),
+    st.lists(leaf(), min_size=1, max_size=3),
+    st.builds(lambda items: {"all": items}, st.lists(leaf(), min_size=1, max_size=3)),
+    st.builds(lambda items: {"any": items}, st.lists(leaf(), min_size=1, max_size=3)),
+)
+DATA_VALUES = st.one_of(
+    VALUES, st.lists(VALUES, max_size=3), st.dictionaries(st.sampled_from(["a", "b"]), VALUES), st.none()
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(CONDITIONS, min_size=1, max_size=8),
+    st.dictionaries(st.sampled_from(["x", "y"]), DATA_VALUES),
+    DATA_VALUES,
+)
+def test_the_candidates_that_match_are_the_triggers_that_match(
+    conditions: list[Any], data: dict[str, Any], plan_value: Any
+) -> None:
+    plans = [
+        compile_definition(
+            {
+                "id": f"w{i}",
+                "tenantId": TENANT,
+                "status": "active",
+                "trigger": {"type": "event", "event": "go", "conditions": c},
+                "nodes": [{"id": "a", "type": "end", "data": {}}],
+                "edges": [{"source": "trigger", "target": "a"}],
+            }
+        ).plan
+        for i, c in enumerate(conditions)
+    ]
+    profile = {"attributes": {"plan": plan_value}}
+    scope = Scope(profile, {"type": "go", "data": data}, None, 0, contact_id="c1")
+    expected = [p.workflow_id for p in plans if p.trigger_predicate(scope)]
+    candidates = TriggerMatcher(plans).candidates(scope)
+    assert len({id(p) for p in candidates}) == len(candidates)  # each once
+    assert [p.workflow_id for p in candidates if p.trigger_predicate(scope)] == expected
