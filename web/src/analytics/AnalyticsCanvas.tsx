@@ -5,7 +5,7 @@ import { definitionToGraph } from "../graph/convert";
 import type { FlowNode } from "../graph/types";
 import { CanvasStatsContext, type CanvasStats } from "./canvasContext";
 import { edgeWidth } from "./format";
-import { busiest, trafficByEdge, type RunPath } from "./overlay";
+import { busiest, needsLayout, trafficByEdge, type RunPath } from "./overlay";
 import { STATS_NODE_TYPES } from "./StatsNodes";
 import { TrafficEdge, type TrafficEdgeType } from "./TrafficEdge";
 import type { FunnelEdge } from "./types";
@@ -42,6 +42,18 @@ function CentreOn({ focus }: { focus: FocusRequest | null }) {
   return null;
 }
 
+/** The definition's graph; laid out anew when its positions would stack nodes on one another. */
+function drawable(definition: WorkflowDefinition) {
+  const nodes = definition.nodes ?? [];
+  const placed = new Set(nodes.filter((n) => n.position).map((n) => n.id));
+  const stacked = needsLayout(
+    nodes.map((n) => ({ id: n.id, position: n.position ?? { x: 0, y: 0 } })),
+    placed,
+  );
+  if (!stacked) return definitionToGraph(definition);
+  return definitionToGraph({ ...definition, nodes: nodes.map(({ position: _position, ...n }) => n) });
+}
+
 function Graph(props: {
   definition: WorkflowDefinition;
   traffic: readonly FunnelEdge[] | null;
@@ -50,7 +62,7 @@ function Graph(props: {
   focus: FocusRequest | null;
   onSelect: (nodeId: string | null) => void;
 }) {
-  const graph = useMemo(() => definitionToGraph(props.definition), [props.definition]);
+  const graph = useMemo(() => drawable(props.definition), [props.definition]);
   const graphKey = useMemo(() => JSON.stringify([graph.nodes.map((n) => n.id), graph.edges.map((e) => e.id)]), [graph]);
   const [nodes, setNodes, onNodesChange] = useNodesState<FlowNode>([]);
   useEffect(() => {

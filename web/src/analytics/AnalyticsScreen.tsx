@@ -5,7 +5,7 @@ import { definitionOf } from "../components/WorkflowEditor";
 import { definitionToGraph } from "../graph/convert";
 import { AnalyticsCanvas, type FocusRequest } from "./AnalyticsCanvas";
 import { ContactsPanel } from "./ContactsPanel";
-import { count, percent } from "./format";
+import { count, percentPoints } from "./format";
 import { FunnelChart } from "./FunnelChart";
 import { InsightsPanel } from "./InsightsPanel";
 import { runPath } from "./overlay";
@@ -57,7 +57,7 @@ function Totals({ workflowId }: { workflowId: string }) {
     ["Completed", count(s.completedRuns), "completed-runs"],
     ["Goal reached", count(s.goalReachedRuns), "goal-runs"],
     ["Failed", count(s.failedRuns), "failed-runs"],
-    ["Conversion", percent(s.conversionRate), "conversion"],
+    ["Conversion", percentPoints(s.conversionRate), "conversion"],
   ];
   return (
     <dl className="totals" aria-label="Run totals (all versions)">

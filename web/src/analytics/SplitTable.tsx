@@ -61,12 +61,12 @@ function SplitResults({ split, onPick }: { split: SplitResult; onPick: (nodeId: 
       <p className="split-summary" data-testid={`split-summary-${split.nodeId}`}>
         {c?.summary ?? v.reason}
       </p>
-      {v.reason && (
+      {!c && v.reason && (
         <p className="hint" data-testid={`split-reason-${split.nodeId}`}>
           {v.reason}
-          {p ? ` (${p})` : ""}
         </p>
       )}
+      {c && p && <p className="hint">Two-proportion test against the baseline: {p}.</p>}
     </section>
   );
 }

@@ -1,11 +1,11 @@
 import { useState } from "react";
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { bucketLabel, RANGE_PRESETS, rangeOf, type RangePreset } from "./format";
 import { useTimeSeries, type VersionPick } from "./queries";
 import type { Interval } from "./types";
 
-const SERIES: { key: "started" | "completed" | "goalReached" | "failed" | "cancelled" | "exited"; name: string; colour: string }[] = [
-  { key: "started", name: "Started", colour: "#2563eb" },
+/** Runs started are bars; how runs ended are lines over them. */
+const OUTCOMES: { key: "completed" | "goalReached" | "failed" | "cancelled" | "exited"; name: string; colour: string }[] = [
   { key: "completed", name: "Completed", colour: "#16a34a" },
   { key: "goalReached", name: "Goal reached", colour: "#7c3aed" },
   { key: "failed", name: "Failed", colour: "#dc2626" },
@@ -82,16 +82,17 @@ export function TrendChart({ workflowId, version }: { workflowId: string; versio
       {series.isPending && <p className="hint">Loading…</p>}
       {series.data && (
         <ResponsiveContainer width="100%" height={220}>
-          <LineChart data={data} margin={{ top: 8, right: 16, bottom: 4, left: -12 }}>
+          <ComposedChart data={data} margin={{ top: 8, right: 16, bottom: 4, left: -12 }}>
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis dataKey="label" fontSize={11} minTickGap={16} />
             <YAxis allowDecimals={false} fontSize={11} />
             <Tooltip />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            {SERIES.map((s) => (
+            <Bar dataKey="started" name="Started" fill="#bfdbfe" isAnimationActive={false} />
+            {OUTCOMES.map((s) => (
               <Line key={s.key} type="monotone" dataKey={s.key} name={s.name} stroke={s.colour} dot={data.length < 40} strokeWidth={2} isAnimationActive={false} />
             ))}
-          </LineChart>
+          </ComposedChart>
         </ResponsiveContainer>
       )}
     </figure>

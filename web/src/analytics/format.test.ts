@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bucketCount, bucketLabel, conversionInWords, count, duration, edgeWidth, interval, pValue, percent, rangeOf, verdict, waitingInWords } from "./format";
+import { percentPoints, bucketCount, bucketLabel, conversionInWords, count, duration, edgeWidth, interval, pValue, percent, rangeOf, verdict, waitingInWords } from "./format";
 
 describe("percentages and intervals in words", () => {
   it("spells rates with one decimal", () => {
@@ -9,6 +9,8 @@ describe("percentages and intervals in words", () => {
     expect(percent(Number.NaN)).toBe("–");
     expect(interval(0.082, 0.12)).toBe("8.2% to 12.0%");
     expect(count(12345)).toBe("12,345");
+    expect(percentPoints(12.5)).toBe("12.5%");
+    expect(percentPoints(100)).toBe("100.0%");
   });
 
   it("spells a variant's conversion with its 95% interval", () => {

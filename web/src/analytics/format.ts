@@ -19,6 +19,12 @@ export function percent(rate: number | null | undefined, digits = 1): string {
   return `${(rate * 100).toFixed(digits)}%`;
 }
 
+/** A rate the API gives in percent (the run totals' conversion, 12.5 for 12.5 %): "12.5%". */
+export function percentPoints(value: number | null | undefined, digits = 1): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
+  return `${value.toFixed(digits)}%`;
+}
+
 /** The 95 % interval of a rate: "8.2% to 12.0%". */
 export function interval(low: number, high: number): string {
   return `${percent(low)} to ${percent(high)}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { busiest, runPath, trafficByEdge, type DrawnEdge } from "./overlay";
+import { busiest, needsLayout, runPath, trafficByEdge, type DrawnEdge } from "./overlay";
 
 const drawn: DrawnEdge[] = [
   { id: "e0", source: "trigger", target: "check" },
@@ -65,5 +65,16 @@ describe("runPath", () => {
     const p = runPath([{ nodeId: "mail", status: "completed" }], drawn);
     expect(p.nodes).toEqual(["trigger", "mail"]);
     expect(p.edges.size).toBe(0);
+  });
+});
+
+describe("needsLayout", () => {
+  const at = (id: string, x: number, y: number) => ({ id, position: { x, y } });
+  it("is true when two placed nodes share a place", () => {
+    expect(needsLayout([at("a", 0, 0), at("b", 0, 0)], new Set(["a", "b"]))).toBe(true);
+  });
+  it("is false for distinct places, and ignores nodes the definition did not place", () => {
+    expect(needsLayout([at("a", 0, 0), at("b", 0, 120)], new Set(["a", "b"]))).toBe(false);
+    expect(needsLayout([at("trigger", 0, 0), at("a", 0, 0)], new Set(["a"]))).toBe(false);
   });
 });

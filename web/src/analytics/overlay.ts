@@ -96,3 +96,18 @@ export function runPath(steps: readonly PathStep[], edges: readonly DrawnEdge[])
   const current = last && (last.status === "pending" || last.status === "running") ? last.nodeId : null;
   return { nodes: [...new Set(nodes)], edges: ids, current };
 }
+
+/**
+ * Whether a definition's positions cannot be drawn as they are: two nodes at the same place (a definition
+ * written by hand or by a script, every node at 0,0). The canvas then lays the graph out itself.
+ */
+export function needsLayout(nodes: readonly { id: string; position: { x: number; y: number } }[], placed: ReadonlySet<string>): boolean {
+  const seen = new Set<string>();
+  for (const n of nodes) {
+    if (!placed.has(n.id)) continue;
+    const at = `${Math.round(n.position.x)},${Math.round(n.position.y)}`;
+    if (seen.has(at)) return true;
+    seen.add(at);
+  }
+  return false;
+}

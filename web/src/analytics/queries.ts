@@ -1,33 +1,13 @@
 /**
  * The analytics screen's server state: the funnel, the time series, the splits, the insights, who is where,
- * the runs and a run's detail, as TanStack Query hooks; and the two cancels. Errors are ApiError (the API's
- * own message), shown where the figure would be.
+ * the runs and a run's detail, as TanStack Query hooks over the typed client; and the two cancels. Errors are
+ * ApiError (the API's own message), shown where the figure would be.
  */
 
 import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
-import { keys as workflowKeys, request } from "../api/queries";
-import type {
-  BulkCancelResult,
-  ContactRow,
-  ContactsQuery,
-  Funnel,
-  Insight,
-  Interval,
-  Page,
-  Run,
-  RunDetail,
-  RunFilters,
-  SplitResult,
-  TimeSeries,
-} from "./types";
-
-/** A workflow's path under /api/v1 with the query parameters that have a value. */
-export function pathOf(workflowId: string, tail: string, query: Record<string, string | number | null | undefined> = {}): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== null && v !== undefined && v !== "") q.set(k, String(v));
-  const s = q.toString();
-  return `/api/v1/workflows/${encodeURIComponent(workflowId)}${tail}${s ? `?${s}` : ""}`;
-}
+import { api } from "../api/client";
+import { keys as workflowKeys, unwrap } from "../api/queries";
+import type { BulkCancelIn, BulkCancelResult, ContactPage, ContactsQuery, Interval, RunFilters } from "./types";
 
 /** null: across versions. */
 export type VersionPick = number | null;
@@ -44,12 +24,14 @@ export const analyticsKeys = {
 };
 
 const FRESH = 5_000;
+export const PAGE_SIZE = 25;
 
 export function useFunnel(id: string, version: VersionPick) {
   return useQuery({
     queryKey: analyticsKeys.funnel(id, version),
     staleTime: FRESH,
-    queryFn: () => request<Funnel>("GET", pathOf(id, "/stats/funnel", { version })),
+    queryFn: async () =>
+      unwrap(await api.GET("/api/v1/workflows/{workflow_id}/stats/funnel", { params: { path: { workflow_id: id }, query: { version } } })),
   });
 }
 
@@ -58,7 +40,12 @@ export function useTimeSeries(id: string, version: VersionPick, from: string, to
     queryKey: analyticsKeys.series(id, version, from, to, interval),
     staleTime: FRESH,
     placeholderData: keepPreviousData,
-    queryFn: () => request<TimeSeries>("GET", pathOf(id, "/stats/timeseries", { from, to, interval, version })),
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/api/v1/workflows/{workflow_id}/stats/timeseries", {
+          params: { path: { workflow_id: id }, query: { from, to, interval, version } },
+        }),
+      ),
   });
 }
 
@@ -66,7 +53,8 @@ export function useSplits(id: string, version: VersionPick) {
   return useQuery({
     queryKey: analyticsKeys.splits(id, version),
     staleTime: FRESH,
-    queryFn: () => request<SplitResult[]>("GET", pathOf(id, "/stats/splits", { version })),
+    queryFn: async () =>
+      unwrap(await api.GET("/api/v1/workflows/{workflow_id}/stats/splits", { params: { path: { workflow_id: id }, query: { version } } })),
   });
 }
 
@@ -74,22 +62,24 @@ export function useInsights(id: string, version: VersionPick) {
   return useQuery({
     queryKey: analyticsKeys.insights(id, version),
     staleTime: FRESH,
-    queryFn: () => request<Insight[]>("GET", pathOf(id, "/insights", { version })),
+    queryFn: async () => unwrap(await api.GET("/api/v1/workflows/{workflow_id}/insights", { params: { path: { workflow_id: id }, query: { version } } })),
   });
 }
-
-export const PAGE_SIZE = 25;
 
 /** Who is where: the contacts of one count on the canvas, newest first, page after page. */
 export function useContacts(id: string, version: VersionPick, q: ContactsQuery) {
   return useInfiniteQuery({
     queryKey: analyticsKeys.contacts(id, version, q),
     initialPageParam: null as string | null,
-    getNextPageParam: (last: Page<ContactRow>) => last.nextCursor,
-    queryFn: ({ pageParam }) =>
-      request<Page<ContactRow>>(
-        "GET",
-        pathOf(id, "/stats/contacts", { nodeId: q.nodeId, state: q.state, branch: q.state === "branch" ? q.branch : null, version, cursor: pageParam, limit: PAGE_SIZE }),
+    getNextPageParam: (last: ContactPage) => last.nextCursor ?? null,
+    queryFn: async ({ pageParam }) =>
+      unwrap(
+        await api.GET("/api/v1/workflows/{workflow_id}/stats/contacts", {
+          params: {
+            path: { workflow_id: id },
+            query: { nodeId: q.nodeId, state: q.state, branch: q.state === "branch" ? q.branch : null, version, cursor: pageParam, limit: PAGE_SIZE },
+          },
+        }),
       ),
   });
 }
@@ -99,17 +89,21 @@ export function useRuns(id: string, f: RunFilters) {
   return useInfiniteQuery({
     queryKey: analyticsKeys.runs(id, f),
     initialPageParam: null as string | null,
-    getNextPageParam: (last: Page<Run>) => last.nextCursor ?? null,
-    queryFn: ({ pageParam }) =>
-      request<Page<Run>>(
-        "GET",
-        pathOf(id, "/runs", {
-          status: f.status,
-          contactId: f.contactId.trim(),
-          startedAfter: f.startedAfter,
-          startedBefore: f.startedBefore,
-          cursor: pageParam,
-          limit: PAGE_SIZE,
+    getNextPageParam: (last: { nextCursor?: string | null }) => last.nextCursor ?? null,
+    queryFn: async ({ pageParam }) =>
+      unwrap(
+        await api.GET("/api/v1/workflows/{workflow_id}/runs", {
+          params: {
+            path: { workflow_id: id },
+            query: {
+              status: f.status || null,
+              contactId: f.contactId.trim() || null,
+              startedAfter: f.startedAfter || null,
+              startedBefore: f.startedBefore || null,
+              cursor: pageParam,
+              limit: PAGE_SIZE,
+            },
+          },
         }),
       ),
   });
@@ -119,19 +113,23 @@ export function useRun(id: string, runId: string | null) {
   return useQuery({
     queryKey: analyticsKeys.run(id, runId ?? ""),
     enabled: !!runId,
-    queryFn: () => request<RunDetail>("GET", pathOf(id, `/runs/${encodeURIComponent(runId!)}`)),
+    queryFn: async () => unwrap(await api.GET("/api/v1/workflows/{workflow_id}/runs/{run_id}", { params: { path: { workflow_id: id, run_id: runId! } } })),
   });
 }
 
 export async function cancelRun(id: string, runId: string): Promise<void> {
-  await request<unknown>("POST", pathOf(id, `/runs/${encodeURIComponent(runId)}/cancel`), { reason: "cancelled from the run explorer" });
+  unwrap(
+    await api.POST("/api/v1/workflows/{workflow_id}/runs/{run_id}/cancel", {
+      params: { path: { workflow_id: id, run_id: runId } },
+      body: { reason: "cancelled from the run explorer" },
+    }),
+  );
 }
 
 /** Cancel every running run waiting at a node (of one version, or of all when null). */
 export async function cancelWaitingAt(id: string, nodeId: string, version: VersionPick): Promise<BulkCancelResult> {
-  const body: Record<string, unknown> = { status: "running", currentNodeId: nodeId, reason: `cancelled at ${nodeId} from analytics` };
-  if (version !== null) body.version = version;
-  return request<BulkCancelResult>("POST", pathOf(id, "/runs/cancel"), body);
+  const body: BulkCancelIn = { status: "running", currentNodeId: nodeId, version, reason: `cancelled at ${nodeId} from analytics`, limit: 10_000 };
+  return unwrap(await api.POST("/api/v1/workflows/{workflow_id}/runs/cancel", { params: { path: { workflow_id: id } }, body }));
 }
 
 /** Everything analytics shows of a workflow is stale (after a cancel, or on Refresh). */

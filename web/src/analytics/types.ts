@@ -1,109 +1,38 @@
 /**
- * The analytics API's shapes (`/api/v1/workflows/{id}/stats/*`, `/insights`), as the API answers them inside
- * its `{"data": ...}` envelope. Runs and steps are the generated types of the runs endpoints.
+ * The analytics API's shapes, from the generated OpenAPI types (`/stats/timeseries`, `/stats/funnel`,
+ * `/stats/splits`, `/insights`, `/stats/contacts`) and the runs endpoints'. Only the run explorer's filters
+ * are the screen's own.
  */
 
-import type { components } from "../api/schema";
+import type { components, operations } from "../api/schema";
 
-export type Run = components["schemas"]["RunOut"];
-export type RunDetail = components["schemas"]["RunDetailOut"];
-export type Step = components["schemas"]["StepOut"];
+type S = components["schemas"];
+
+export type Run = S["RunOut"];
+export type RunDetail = S["RunDetailOut"];
+export type Step = S["StepOut"];
 export type RunStatus = Run["status"];
 export type WaitingFor = NonNullable<RunDetail["waitingFor"]>;
 
-export type Interval = "hour" | "day";
+export type TimeSeries = S["TimeSeriesOut"];
+export type Bucket = S["TimeBucketOut"];
+export type Interval = TimeSeries["interval"];
 
-/** Runs per bucket of the time series; every bucket of the range is present, zeros included. */
-export interface Bucket {
-  /** ISO 8601 with the workflow's time zone offset. */
-  start: string;
-  started: number;
-  completed: number;
-  goalReached: number;
-  failed: number;
-  cancelled: number;
-  exited: number;
-}
-
-export interface TimeSeries {
-  interval: Interval;
-  timeZone: string;
-  buckets: Bucket[];
-}
-
-export interface FunnelNode {
-  nodeId: string;
-  nodeType: string;
-  entered: number;
-  completed: number;
-  failed: number;
-  skipped: number;
-  waitingNow: number;
-  droppedOff: number;
-  dropOffRate: number;
-}
-
+export type Funnel = S["FunnelOut"];
+export type FunnelNode = S["FunnelNodeOut"];
 /** Runs that went from `source` to `target`, by the branch taken (null: a plain edge). */
-export interface FunnelEdge {
-  source: string;
-  target: string;
-  branch: string | null;
-  runs: number;
-}
+export type FunnelEdge = S["FunnelEdgeOut"];
 
-export interface Funnel {
-  version: number | null;
-  nodes: FunnelNode[];
-  edges: FunnelEdge[];
-}
+export type SplitResult = S["SplitOut"];
+export type SplitVariant = S["SplitVariantOut"];
+export type SplitComparison = S["SplitComparisonOut"];
 
-export interface SplitVariant {
-  variantId: string;
-  weight: number;
-  entered: number;
-  converted: number;
-  conversionRate: number;
-  ciLow: number;
-  ciHigh: number;
-}
+export type Insight = S["InsightOut"];
 
-export interface SplitComparison {
-  baselineId: string;
-  bestId: string;
-  pValue: number | null;
-  significant: boolean;
-  winner: string | null;
-  /** The comparison in plain words, written by the API. */
-  summary: string;
-}
-
-export interface SplitResult {
-  nodeId: string;
-  goalId: string | null;
-  minSample: number;
-  variants: SplitVariant[];
-  comparison: SplitComparison | null;
-}
-
-export type InsightKind =
-  | "split_winner"
-  | "node_failure_rate"
-  | "goal_before_node"
-  | "night_sends"
-  | "goal_never_reached"
-  | "branch_never_taken";
-
-export interface Insight {
-  kind: InsightKind | string;
-  severity: "info" | "warning";
-  nodeId: string | null;
-  title: string;
-  detail: string;
-  evidence: Record<string, unknown>;
-}
-
+export type ContactRow = S["ContactAtNodeOut"];
+export type ContactPage = S["Page_ContactAtNodeOut_"];
 /** Which contacts of a node "who is where" lists. */
-export type ContactState = "waiting" | "entered" | "failed" | "branch";
+export type ContactState = NonNullable<operations["contacts_at_node_api_v1_workflows__workflow_id__stats_contacts_get"]["parameters"]["query"]["state"]>;
 
 export interface ContactsQuery {
   nodeId: string;
@@ -112,24 +41,8 @@ export interface ContactsQuery {
   branch?: string | null;
 }
 
-export interface ContactRow {
-  runId: string;
-  contactId: string;
-  status: RunStatus | string;
-  currentNodeId: string | null;
-  version: number;
-  startedAt: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface BulkCancelResult {
-  cancelRequested: number;
-  more: boolean;
-}
+export type BulkCancelIn = S["BulkCancelIn"];
+export type BulkCancelResult = S["BulkCancelOut"];
 
 /** The run explorer's filters (empty strings: not filtered). */
 export interface RunFilters {

@@ -39,7 +39,7 @@ function Row({ w, onArchive }: { w: WorkflowSummary; onArchive: () => void }) {
         {w.totalRuns}
       </td>
       <td className="num" data-testid={`conversion-${w.id}`}>
-        {w.totalRuns ? `${(w.conversionRate * 100).toFixed(1)}%` : "—"}
+        {w.totalRuns ? `${w.conversionRate.toFixed(1)}%` : "—"}
       </td>
       <td title={new Date(w.updatedAt).toLocaleString()}>{ago(w.updatedAt)} · v{w.version}</td>
       <td>
