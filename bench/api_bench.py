@@ -1,8 +1,11 @@
-"""API read-path benchmark: list runs (filtered, paginated), run detail and stats over a large read model.
+"""API read-path benchmark: list runs (filtered, paginated), run detail, stats and the analytics routes (time
+series, funnel, splits, insights, who is where) over a large read model.
 
 Creates (or reuses) the database ``workflows_bench``, applies the migrations, loads N runs and M steps with
-COPY (binary, asyncpg ``copy_records_to_table``), then times requests through the real app (ASGI, no
-network) and prints p50/p99 per endpoint with the Postgres plan of each query.
+COPY (binary, asyncpg ``copy_records_to_table``), fills the counters and the analytics read models with the
+reconcile job's recount, then times requests through the real app (ASGI, no network) and prints p50/p99 per
+endpoint with the Postgres plan of each query. Each workflow's definition has a split (node-1, variants a
+and b) so the splits route has data.
 
     .venv/bin/python bench/api_bench.py                      # 1,000,000 runs, 10,000,000 steps
     .venv/bin/python bench/api_bench.py --runs 100000 --steps-per-run 10 --requests 300
@@ -22,7 +25,9 @@ from typing import Any
 
 import asyncpg
 import httpx
+import orjson
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from api.app import create_app
 from api.auth import mint_token
@@ -57,6 +62,38 @@ async def create_database(settings: Settings) -> None:
         await admin.close()
 
 
+NODES = 10
+SPLIT_NODE = 1  # node-1 is a split: a run takes variant a or b
+
+
+def definition() -> dict[str, str]:
+    """The benchmark workflows' definition: node-0 .. node-9 in a line, node-1 an A/B split, one goal."""
+    nodes: list[dict[str, Any]] = [
+        {"id": f"node-{k}", "type": "send_email", "data": {"templateId": f"tpl-{k}"}} for k in range(NODES)
+    ]
+    variants = [{"id": "a", "percentage": 50}, {"id": "b", "percentage": 50}]
+    nodes[SPLIT_NODE] = {"id": f"node-{SPLIT_NODE}", "type": "split", "data": {"variants": variants}}
+    edges: list[dict[str, Any]] = [{"source": "trigger", "target": "node-0"}]
+    for k in range(NODES - 1):
+        edge: dict[str, Any] = {"source": f"node-{k}", "target": f"node-{k + 1}"}
+        if k == SPLIT_NODE:
+            edges.append({**edge, "branch": "a"})
+            edge = {"source": edge["source"], "target": f"node-{k + 1}", "branch": "b", "id": "b"}
+        edges.append(edge)
+    goals = [{"id": "goal-1", "name": "Bought", "event": "order.placed"}]
+    return {
+        "nodes": orjson.dumps(nodes).decode(),
+        "edges": orjson.dumps(edges).decode(),
+        "goals": orjson.dumps(goals).decode(),
+        "settings": orjson.dumps({"timezone": "Europe/Paris"}).decode(),
+    }
+
+
+def variant(i: int) -> str:
+    # b converts more: goal-reached runs (i % 100 in 90..94) fall mostly in b.
+    return "b" if i % 3 else "a"
+
+
 def workflow_ids() -> list[uuid.UUID]:
     return [uuid.UUID(int=0xB0 << 120 | i) for i in range(WORKFLOWS)]
 
@@ -76,6 +113,15 @@ SECONDARY = {
         "CREATE INDEX {} ON workflow_runs (workflow_id, status, started_at DESC, id DESC)"
     ),
     "idx_run_steps_run": "CREATE INDEX {} ON workflow_run_steps (run_id)",
+    "idx_run_steps_run_seq": "CREATE INDEX {} ON workflow_run_steps (run_id, seq)",
+    "idx_workflow_runs_waiting": (
+        "CREATE INDEX {} ON workflow_runs (workflow_id, workflow_version, current_node_id) "
+        "WHERE status = 'running'"
+    ),
+    "idx_workflow_runs_node_started": (
+        "CREATE INDEX {} ON workflow_runs (workflow_id, current_node_id, started_at DESC, id DESC) "
+        "WHERE status = 'running'"
+    ),
     "idx_run_steps_scheduled": (
         "CREATE INDEX {} ON workflow_run_steps (status, scheduled_at) WHERE status = 'pending'"
     ),
@@ -87,17 +133,23 @@ async def load(settings: Settings, *, runs: int, steps_per_run: int) -> None:
     try:
         await conn.execute(
             "TRUNCATE workflow_schedules, workflow_run_steps, workflow_runs, workflow_node_counters, "
-            "workflow_run_counters, workflow_versions, outbox, workflows CASCADE"
+            "workflow_run_counters, workflow_versions, outbox, workflow_version_node_stats, workflow_edge_stats, "
+            "workflow_split_stats, workflow_goal_stats, workflow_run_buckets, workflows CASCADE"
         )
         user = uuid.UUID(int=1)
+        shape = definition()
         for n, wid in enumerate(workflow_ids()):
             await conn.execute(
-                "INSERT INTO workflows (id, tenant_id, name, status, created_by) "
-                "VALUES ($1, $2, $3, 'active', $4)",
+                "INSERT INTO workflows (id, tenant_id, name, status, created_by, nodes, edges, goals, settings) "
+                "VALUES ($1, $2, $3, 'active', $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb)",
                 wid,
                 TENANT,
                 f"bench {n}",
                 user,
+                shape["nodes"],
+                shape["edges"],
+                shape["goals"],
+                shape["settings"],
             )
         # Bulk load: secondary indexes are rebuilt once afterwards (far cheaper than maintaining them).
         for name in SECONDARY:
@@ -120,7 +172,7 @@ async def load(settings: Settings, *, runs: int, steps_per_run: int) -> None:
                     "node-5",
                     "{}",
                     "{}",
-                    None,
+                    "goal-1" if status == "goal_reached" else None,
                     None,
                     begin,
                     end,
@@ -140,20 +192,22 @@ async def load(settings: Settings, *, runs: int, steps_per_run: int) -> None:
             rid = run_uuid(i)
             begin = T0 + timedelta(seconds=i * 7)
             for k in range(steps_per_run):
+                split = k == SPLIT_NODE
                 step_batch.append(
                     (
                         uuid.UUID(int=0xC2 << 120 | (i * steps_per_run + k)),
                         rid,
                         f"node-{k}",
-                        "send_email",
+                        "split" if split else "send_email",
                         "completed",
                         '{"templateId": "tpl"}',
-                        "{}",
+                        f'{{"variant": "{variant(i)}"}}' if split else "{}",
                         None,
                         begin,
                         begin,
                         None,
                         1,
+                        k + 1,
                     )
                 )
             if len(step_batch) >= CHUNK:
@@ -213,6 +267,7 @@ async def _copy_steps(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> 
             "completed_at",
             "scheduled_at",
             "visit",
+            "seq",
         ],
     )
 
@@ -270,6 +325,45 @@ async def measure(settings: Settings, *, requests: int, runs: int) -> None:
                     f"/api/v1/workflows/{wids[((i * 15485863) % runs) % WORKFLOWS]}/runs/{run}",
                 )
                 await timed("stats", f"{base}/stats")
+                day_from = T0 + timedelta(days=i % 30)
+                await timed(
+                    "stats/timeseries day, 30 days",
+                    f"{base}/stats/timeseries",
+                    {"from": day_from.isoformat(), "to": (day_from + timedelta(days=30)).isoformat()},
+                )
+                await timed(
+                    "stats/timeseries hour, 7 days",
+                    f"{base}/stats/timeseries",
+                    {
+                        "from": day_from.isoformat(),
+                        "to": (day_from + timedelta(days=7)).isoformat(),
+                        "interval": "hour",
+                    },
+                )
+                await timed(
+                    "stats/timeseries day, whole range",
+                    f"{base}/stats/timeseries",
+                    {"from": T0.isoformat(), "to": (T0 + timedelta(seconds=runs * 7 + 86400)).isoformat()},
+                )
+                await timed("stats/funnel", f"{base}/stats/funnel")
+                await timed("stats/funnel version=1", f"{base}/stats/funnel", {"version": 1})
+                await timed("stats/splits", f"{base}/stats/splits")
+                await timed("insights", f"{base}/insights")
+                await timed(
+                    "stats/contacts waiting at node-5",
+                    f"{base}/stats/contacts",
+                    {"nodeId": "node-5", "state": "waiting", "limit": 50},
+                )
+                await timed(
+                    "stats/contacts entered node-3",
+                    f"{base}/stats/contacts",
+                    {"nodeId": "node-3", "state": "entered", "limit": 50},
+                )
+                await timed(
+                    "stats/contacts branch a of node-1",
+                    f"{base}/stats/contacts",
+                    {"nodeId": f"node-{SPLIT_NODE}", "state": "branch", "branch": "a", "limit": 50},
+                )
     print(f"\n{'endpoint':45} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
     for name, samples in results.items():
         p50, p99, mean = pct(samples, 0.5), pct(samples, 0.99), statistics.mean(samples) * 1000
@@ -291,6 +385,40 @@ PLANS = {
     ),
     "stats: run counters": "SELECT * FROM workflow_run_counters WHERE workflow_id = $1",
     "stats: node counters": "SELECT * FROM workflow_node_counters WHERE workflow_id = $1 ORDER BY node_id",
+    "timeseries (day buckets)": (
+        "SELECT date_trunc('day', bucket, 'Europe/Paris'), sum(started), sum(completed), sum(goal_reached) "
+        "FROM workflow_run_buckets WHERE workflow_id = $1 AND bucket >= $3 AND bucket < $3 + interval '30 days' "
+        "GROUP BY 1"
+    ),
+    "funnel: nodes": (
+        "SELECT node_id, sum(entered), sum(completed), sum(failed) FROM workflow_version_node_stats "
+        "WHERE workflow_id = $1 GROUP BY node_id"
+    ),
+    "funnel: edges": (
+        "SELECT source, target, branch, sum(runs) FROM workflow_edge_stats WHERE workflow_id = $1 "
+        "GROUP BY source, target, branch"
+    ),
+    "funnel: waiting now": (
+        "SELECT current_node_id, count(*) FROM workflow_runs WHERE workflow_id = $1 AND status = 'running' "
+        "AND current_node_id IS NOT NULL GROUP BY current_node_id"
+    ),
+    "splits": (
+        "SELECT node_id, variant, sum(entered), sum(converted) FROM workflow_split_stats WHERE workflow_id = $1 "
+        "GROUP BY node_id, variant"
+    ),
+    "insights: goals": (
+        "SELECT goal_id, node_id, sum(reached), max(last_reached_at) FROM workflow_goal_stats "
+        "WHERE workflow_id = $1 GROUP BY goal_id, node_id"
+    ),
+    "who is where: waiting": (
+        "SELECT * FROM workflow_runs WHERE workflow_id = $1 AND tenant_id = $2 AND status = 'running' "
+        "AND current_node_id = 'node-5' ORDER BY started_at DESC, id DESC LIMIT 51"
+    ),
+    "who is where: branch": (
+        "SELECT * FROM workflow_runs r WHERE r.workflow_id = $1 AND r.tenant_id = $2 AND EXISTS (SELECT 1 "
+        "FROM workflow_run_steps s WHERE s.run_id = r.id AND s.node_id = 'node-1' "
+        "AND s.output->>'variant' = 'a') ORDER BY r.started_at DESC, r.id DESC LIMIT 51"
+    ),
 }
 
 
@@ -320,7 +448,8 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="iterations per endpoint")
     parser.add_argument("--skip-load", action="store_true")
     args = parser.parse_args()
-    logging.getLogger("api.projector.reconcile").setLevel(logging.ERROR)  # every counter "drifts" after COPY
+    for name in ("api.projector.reconcile", "api.projector.analytics_reconcile"):
+        logging.getLogger(name).setLevel(logging.ERROR)  # every counter "drifts" after COPY
     settings = bench_settings()
     await create_database(settings)
     await asyncio.to_thread(upgrade, settings)
@@ -329,7 +458,10 @@ async def main() -> None:
         engine = create_engine(settings)
         started = time.perf_counter()
         print(f"stats reconcile (the 5-minute job) over the full tables: {await reconcile(engine)}", end=" ")
-        print(f"in {time.perf_counter() - started:.1f} s")
+        print(f"in {time.perf_counter() - started:.1f} s (counters and analytics read models filled)")
+        async with engine.connect() as conn:
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
         await engine.dispose()
     await measure(settings, requests=args.requests, runs=args.runs)
     await explain(settings, runs=args.runs)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal_column, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal_column, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import (
@@ -183,36 +183,80 @@ def branch_expression() -> ColumnElement[Any]:
     )
 
 
-def contacts_query(
+def _filters(
+    *, tenant_id: str, workflow_id: uuid.UUID, state: str, version: int | None
+) -> list[ColumnElement[bool]]:
+    r = WorkflowRun
+    out = [r.workflow_id == workflow_id, r.tenant_id == tenant_id, _version(r.workflow_version, version)]
+    if state == "waiting":  # idx_workflow_runs_node_started
+        out.append(r.status == "running")
+    if state == "failed":  # a failed node ends its run as failed: only those runs are read
+        out.append(r.status == "failed")
+    return out
+
+
+async def waiting_page(
+    session: AsyncSession,
     *,
     tenant_id: str,
     workflow_id: uuid.UUID,
     node_id: str,
-    state: str,
-    branch: str | None,
     version: int | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> Select[Any]:
+) -> list[WorkflowRun]:
+    """Running runs whose current node it is, newest first (idx_workflow_runs_node_started)."""
     r = WorkflowRun
     query = select(r).where(
-        r.workflow_id == workflow_id, r.tenant_id == tenant_id, _version(r.workflow_version, version)
+        *_filters(tenant_id=tenant_id, workflow_id=workflow_id, state="waiting", version=version),
+        r.current_node_id == node_id,
     )
-    if state == "waiting":  # idx_workflow_runs_node_started
-        query = query.where(r.status == "running", r.current_node_id == node_id)
-    else:
-        step = [WorkflowRunStep.run_id == r.id, WorkflowRunStep.node_id == node_id]
-        if state == "failed":
-            # A failed node ends its run as failed: only those runs are read.
-            query = query.where(r.status == "failed")
-            step.append(WorkflowRunStep.status == "failed")
-        if state == "branch":
-            step.append(branch_expression() == branch)
-        query = query.where(exists().where(and_(*step)))
     if after is not None:
         query = query.where(tuple_(r.started_at, r.id) < tuple_(*after))
-    return query.order_by(r.started_at.desc(), r.id.desc()).limit(limit)
+    query = query.order_by(r.started_at.desc(), r.id.desc()).limit(limit)
+    return list((await session.execute(query)).scalars())
 
 
-async def contacts(session: AsyncSession, query: Select[Any]) -> list[WorkflowRun]:
+async def run_window(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    workflow_id: uuid.UUID,
+    state: str,
+    version: int | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    size: int,
+) -> list[tuple[uuid.UUID, datetime]]:
+    """The next ``size`` runs in keyset order (idx_workflow_runs_workflow_started, or ..._status_started
+    for failed runs): the window whose steps are probed."""
+    r = WorkflowRun
+    query = select(r.id, r.started_at).where(
+        *_filters(tenant_id=tenant_id, workflow_id=workflow_id, state=state, version=version)
+    )
+    if after is not None:
+        query = query.where(tuple_(r.started_at, r.id) < tuple_(*after))
+    query = query.order_by(r.started_at.desc(), r.id.desc()).limit(size)
+    return [(row.id, row.started_at) for row in await session.execute(query)]
+
+
+async def visited(
+    session: AsyncSession,
+    *,
+    run_ids: list[uuid.UUID],
+    node_id: str,
+    state: str,
+    branch: str | None,
+) -> list[WorkflowRun]:
+    """Of these runs, those with a step at the node that matches the state, newest first (each run's steps
+    are read through idx_run_steps_run)."""
+    step = [WorkflowRunStep.run_id == WorkflowRun.id, WorkflowRunStep.node_id == node_id]
+    if state == "failed":
+        step.append(WorkflowRunStep.status == "failed")
+    if state == "branch":
+        step.append(branch_expression() == branch)
+    query = (
+        select(WorkflowRun)
+        .where(WorkflowRun.id.in_(run_ids), exists().where(and_(*step)))
+        .order_by(WorkflowRun.started_at.desc(), WorkflowRun.id.desc())
+    )
     return list((await session.execute(query)).scalars())

@@ -27,6 +27,10 @@ from api.projector.analytics_repository import BUCKET_COLUMNS
 from api.workflow import repository as workflows_repository
 from api.workflow import service as workflows
 
+WINDOW = 200  # runs read in the first window of a who-is-where page; each next window is 4 times larger
+MAX_WINDOW = 5000
+SCAN_BUDGET = 20_000  # runs one who-is-where request reads at most
+
 
 def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
@@ -160,17 +164,71 @@ async def contacts_at(
             details=[{"path": "$.branch", "code": "missing_required"}],
         )
     workflow = await workflows.get(session, principal=principal, workflow_id=workflow_id)
-    query = repository.contacts_query(
+    after = decode_cursor(cursor) if cursor else None
+    if state == "waiting":
+        rows = await repository.waiting_page(
+            session,
+            tenant_id=principal.tenant_id,
+            workflow_id=workflow.id,
+            node_id=node_id,
+            version=version,
+            after=after,
+            limit=limit + 1,
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, encode_cursor(rows[-1].started_at, rows[-1].id) if more else None
+    return await _visits_page(
+        session,
         tenant_id=principal.tenant_id,
         workflow_id=workflow.id,
         node_id=node_id,
         state=state,
         branch=branch,
         version=version,
-        after=decode_cursor(cursor) if cursor else None,
-        limit=limit + 1,
+        after=after,
+        limit=limit,
     )
-    rows = await repository.contacts(session, query)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor(rows[-1].started_at, rows[-1].id) if more else None
+
+
+async def _visits_page(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    workflow_id: uuid.UUID,
+    node_id: str,
+    state: str,
+    branch: str | None,
+    version: int | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> tuple[list[WorkflowRun], str | None]:
+    """Runs are read newest first in growing windows whose steps are probed, until the page is full or the
+    scan budget is spent. A page cut short by the budget still has a cursor (where the scan stopped): the
+    next call goes on from there, so every request stays bounded whatever share of runs matches."""
+    found: list[WorkflowRun] = []
+    size, scanned = WINDOW, 0
+    while True:
+        window = await repository.run_window(
+            session,
+            tenant_id=tenant_id,
+            workflow_id=workflow_id,
+            state=state,
+            version=version,
+            after=after,
+            size=size,
+        )
+        if window:
+            found += await repository.visited(
+                session, run_ids=[w[0] for w in window], node_id=node_id, state=state, branch=branch
+            )
+        scanned += len(window)
+        if len(found) > limit:
+            last = found[limit - 1]
+            return found[:limit], encode_cursor(last.started_at, last.id)
+        if len(window) < size:
+            return found, None  # the runs are exhausted
+        after = (window[-1][1], window[-1][0])
+        if scanned >= SCAN_BUDGET:
+            return found, encode_cursor(*after)
+        size = min(size * 4, MAX_WINDOW)

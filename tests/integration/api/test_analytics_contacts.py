@@ -11,6 +11,7 @@ import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.analytics import service
 from api.projector.service import apply_batch
 from tests.integration.api.conftest import create, outbox_rows
 from tests.integration.api.runs_helpers import T0, effects_for, run_events
@@ -183,3 +184,19 @@ async def test_bulk_cancel_by_current_node_cancels_only_the_runs_waiting_there(
     assert {e["type"] for e in envelopes} == {"workflow.run.cancel_requested"}
     bad = await client.post(url, headers=as_a, json={"currentNodeId": "", "version": 0})
     assert bad.status_code == 422
+
+
+async def test_a_page_cut_short_by_the_scan_budget_goes_on_from_where_it_stopped(
+    client: httpx.AsyncClient, as_a: dict[str, str], engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wf = await seeded(client, as_a, engine)
+    monkeypatch.setattr(service, "WINDOW", 2)
+    monkeypatch.setattr(service, "MAX_WINDOW", 2)
+    monkeypatch.setattr(service, "SCAN_BUDGET", 2)
+    # Two runs read per request: the newest two (c7, c6) hold one run that failed at sub (c6) ...
+    first = await _page(client, as_a, wf, nodeId="sub", state="entered", limit=5)
+    assert [i["contactId"] for i in first["items"]] == ["c6"]
+    assert first["nextCursor"] is not None
+    # ... and paging on finds every one, in order.
+    assert await _all(client, as_a, wf, nodeId="sub", state="entered", limit=5) == ["c6", "c5"]
+    assert await _all(client, as_a, wf, nodeId="wait", state="entered", limit=1) == ["c7", *WAITING[::-1]]
