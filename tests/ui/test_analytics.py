@@ -234,9 +234,18 @@ def test_the_canvas_shows_the_api_funnel_of_each_scenario(
     expect(page.get_by_test_id("funnel-chart").locator(".recharts-bar-rectangle").first).to_be_visible()
     trend = page.get_by_test_id("trend-chart")
     expect(trend.locator(".recharts-line").first).to_be_visible()
-    trend.get_by_label("Range").select_option("24h")
-    expect(trend.get_by_label("Interval")).to_have_value("hour")
-    expect(trend.locator(".recharts-line").first).to_be_visible()
+    for preset, interval in (("24h", "hour"), ("30d", "day")):
+        trend.get_by_label("Range").select_option(preset)
+        expect(trend.get_by_label("Interval")).to_have_value(interval)
+        expect(trend).to_have_attribute("data-interval", interval)
+        expect(trend).to_have_attribute("data-buckets", re.compile(r"^\d+$"))
+        asked = {"from": trend.get_attribute("data-from"), "to": trend.get_attribute("data-to")}
+        series = app.api.call(
+            "GET", f"/{s.workflow_id}/stats/timeseries", params={**asked, "interval": interval, "version": 1}
+        )
+        expect(trend).to_have_attribute("data-buckets", str(len(series["buckets"])))
+        assert sum(b["started"] for b in series["buckets"]) == 1  # the scenario's run, in the range
+        expect(trend.locator(".recharts-bar-rectangle")).not_to_have_count(0)
     expect(page.get_by_test_id("trend-error")).to_have_count(0)
     shot(page, "analytics-overview")
 
@@ -332,6 +341,35 @@ def test_split_results_and_insights_render_for_a_workflow_with_data(page: Page, 
     open_analytics(page, app, wf["id"], "check")
     assert_canvas_is_the_funnel(page, funnel(app, wf["id"]))
     shot(page, "analytics-canvas-split")
+
+    # Who took branch a of the split: the runs the API counts on that edge, a page at a time.
+    took_a = next(
+        e["runs"] for e in funnel(app, wf["id"])["edges"] if e["source"] == "ab" and e["branch"] == "a"
+    )
+    edge_label(page, "ab", "mail-a", "a").click()
+    panel = page.get_by_test_id("contacts-panel")
+    expect(panel.get_by_role("heading")).to_have_text("Took the a branch of ab")
+    expect(panel.get_by_test_id("contacts-total")).to_have_text(str(took_a))
+    rows = panel.get_by_test_id("contacts-list").locator("tbody tr")
+    expect(rows).to_have_count(min(took_a, 20))
+    if took_a > 20:
+        panel.get_by_role("button", name="Load more").click()
+        expect(rows).to_have_count(took_a)
+    listed = rows.evaluate_all("els => els.map(e => e.dataset.contact)")
+    assert len(set(listed)) == took_a
+    assert set(listed) <= set(contacts)
+    shot(page, "analytics-who-took-a-branch")
+
+    # Everyone who entered hold: 24 runs, the first 20 then the rest with "Load more".
+    panel.get_by_test_id("contacts-back").click()
+    page.get_by_role("button", name="Entered hold: 24").click()
+    rows = page.get_by_test_id("contacts-list").locator("tbody tr")
+    expect(rows).to_have_count(20)
+    page.get_by_role("button", name="Load more").click()
+    expect(rows).to_have_count(24)
+    expect(page.get_by_role("button", name="Load more")).to_have_count(0)
+    assert sorted(rows.evaluate_all("els => els.map(e => e.dataset.contact)")) == sorted(contacts)
+    page.get_by_test_id("contacts-back").click()
 
     page.get_by_role("tab", name="Splits").click()
     (split,) = splits

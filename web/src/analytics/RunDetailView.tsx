@@ -90,7 +90,7 @@ export function RunDetailView({ workflowId, runId, onBack, onPick, onCancelled }
     <section className="run-detail" data-testid="run-detail" aria-label="Run detail">
       <header className="panel-title">
         <button type="button" onClick={onBack} data-testid="run-back">
-          ← Runs
+          ← Back
         </button>
         <h2>Run</h2>
         <span className="spacer" />

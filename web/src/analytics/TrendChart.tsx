@@ -38,7 +38,16 @@ export function TrendChart({ workflowId, version }: { workflowId: string; versio
 
   const data = (series.data?.buckets ?? []).map((b) => ({ ...b, label: bucketLabel(b.start, series.data!.interval, series.data!.timeZone) }));
   return (
-    <figure className="chart" data-testid="trend-chart" aria-labelledby="trend-chart-title">
+    <figure
+      className="chart"
+      data-testid="trend-chart"
+      aria-labelledby="trend-chart-title"
+      aria-busy={series.isFetching}
+      data-from={range.from}
+      data-to={range.to}
+      data-interval={series.data?.interval}
+      data-buckets={series.isPlaceholderData ? undefined : series.data?.buckets.length}
+    >
       <figcaption id="trend-chart-title">
         Runs over time{series.data ? <span className="hint"> (buckets in {series.data.timeZone})</span> : null}
       </figcaption>

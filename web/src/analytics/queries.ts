@@ -24,7 +24,7 @@ export const analyticsKeys = {
 };
 
 const FRESH = 5_000;
-export const PAGE_SIZE = 25;
+export const PAGE_SIZE = 20;
 
 export function useFunnel(id: string, version: VersionPick) {
   return useQuery({
