@@ -99,7 +99,7 @@ export function TrendChart({ workflowId, version }: { workflowId: string; versio
             <Legend wrapperStyle={{ fontSize: 12 }} />
             <Bar dataKey="started" name="Started" fill="#bfdbfe" isAnimationActive={false} />
             {OUTCOMES.map((s) => (
-              <Line key={s.key} type="monotone" dataKey={s.key} name={s.name} stroke={s.colour} dot={data.length < 40} strokeWidth={2} isAnimationActive={false} />
+              <Line key={s.key} type="monotone" dataKey={s.key} name={s.name} stroke={s.colour} dot={data.length <= 14} strokeWidth={2} isAnimationActive={false} />
             ))}
           </ComposedChart>
         </ResponsiveContainer>
