@@ -214,6 +214,20 @@ def assert_canvas_is_the_funnel(page: Page, f: dict[str, Any]) -> None:
 def test_the_canvas_shows_the_api_funnel_of_each_scenario(
     page: Page, app: App, scenarios: list[Scenario]
 ) -> None:
+    # From the editor's toolbar to the analytics screen and back.
+    first = scenarios[0]
+    page.goto(f"{app.base}/workflows/{first.workflow_id}")
+    page.get_by_role("link", name="Analytics").click()
+    expect(page).to_have_url(f"{app.base}/workflows/{first.workflow_id}/analytics")
+    expect(page.get_by_test_id("stat-entered-node-1")).to_be_visible(timeout=30_000)
+    # The side panel's tabs answer the arrow keys.
+    page.get_by_role("tab", name="Overview").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="Splits")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tab", name="Splits")).to_be_focused()
+    page.get_by_role("navigation", name="Workflow views").get_by_role("link", name="Editor").click()
+    expect(page.get_by_test_id("save")).to_be_visible()
+
     for s in scenarios:
         open_analytics(page, app, s.workflow_id, s.reached[0])
         f = funnel(app, s.workflow_id)

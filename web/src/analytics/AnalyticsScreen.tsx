@@ -139,9 +139,32 @@ function Analytics({ workflow, initialVersion }: { workflow: WorkflowOut; initia
   } else {
     side = (
       <>
-        <div className="tabs" role="tablist" aria-label="Analytics views">
+        <div
+          className="tabs"
+          role="tablist"
+          aria-label="Analytics views"
+          onKeyDown={(e) => {
+            // Arrow keys move between the tabs (the tab pattern); Tab leaves the list.
+            const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+            if (!step) return;
+            const next = TABS[(TABS.findIndex((t) => t.id === tab) + step + TABS.length) % TABS.length]!;
+            setTab(next.id);
+            document.getElementById(`tab-${next.id}`)?.focus();
+            e.preventDefault();
+          }}
+        >
           {TABS.map((t) => (
-            <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} onClick={() => setTab(t.id)} data-testid={`tab-${t.id}`}>
+            <button
+              key={t.id}
+              type="button"
+              role="tab"
+              id={`tab-${t.id}`}
+              aria-selected={tab === t.id}
+              aria-controls={`panel-${t.id}`}
+              tabIndex={tab === t.id ? 0 : -1}
+              onClick={() => setTab(t.id)}
+              data-testid={`tab-${t.id}`}
+            >
               {t.label}
               {t.id === "insights" && insights.data && insights.data.length > 0 && <span className="tab-count">{insights.data.length}</span>}
             </button>
