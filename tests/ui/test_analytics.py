@@ -1,8 +1,9 @@
 """The analytics screen in a real browser against the end-to-end stack: after the spec's three scenarios run
 through NATS, the counts on the canvas are the API's funnel figures, the run explorer finds each scenario's
 contact and its run detail highlights the path it took; a split with a goal and a branch nobody takes fills
-the split table and the insights panel; who is where lists the runs waiting at a node, and one is cancelled
-from its run detail and the rest in bulk."""
+the split table and the insights panel, and lists who took a branch; who is where lists the runs waiting at
+a node, and one is cancelled from its run detail and the rest in bulk; a webhook that answers 400 shows its
+failures on the canvas, who failed there, and the error in the run's steps."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -493,3 +495,75 @@ def test_who_is_where_lists_the_waiting_contacts_and_cancels_them(page: Page, ap
     page.get_by_test_id("refresh").click()
     expect(page.get_by_role("button", name="Waiting at hold: 0")).to_be_visible()
     shot(page, "analytics-bulk-cancelled")
+    app.api.pause(wf["id"])  # the next test's events start no run here
+
+
+class _Refuses(BaseHTTPRequestHandler):
+    """A webhook receiver that answers 400: the executor does not retry it, so the node and its run fail."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"error": "refused"}')
+
+    def log_message(self, *_args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def refusing_hook(app: App) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", app.stack.receiver_port), _Refuses)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    finally:
+        server.shutdown()
+
+
+def test_a_failing_node_shows_its_failures_and_who_failed_there(
+    page: Page, app: App, refusing_hook: str
+) -> None:
+    wf = app.api.create_active(
+        {
+            "name": "Failing webhook",
+            "trigger": {"type": "event", "event": "contact.created"},
+            "nodes": [node("call", "webhook", url=refusing_hook, method="POST"), node("done", "end")],
+            "edges": chain("call", "done"),
+        }
+    )
+    contacts = [f"c-{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    publish(app, "contact.created", contacts, {})
+    failed = app.api.wait_runs(wf["id"], count=3, status="failed", timeout=90)
+    f = wait_for(
+        "3 failures at call",
+        lambda: funnel(app, wf["id"]),
+        lambda f: {n["nodeId"]: n["failed"] for n in f["nodes"]}.get("call") == 3,
+    )
+    app.api.pause(wf["id"])
+
+    open_analytics(page, app, wf["id"], "call")
+    assert_canvas_is_the_funnel(page, f)
+    badge = page.get_by_role("button", name="Failed at call: 3")
+    expect(badge).to_be_visible()
+    shot(page, "analytics-failed-badge")
+    badge.click()
+    panel = page.get_by_test_id("contacts-panel")
+    expect(panel.get_by_role("heading")).to_have_text("Failed at call")
+    rows = panel.get_by_test_id("contacts-list").locator("tbody tr")
+    expect(rows).to_have_count(3)
+    assert sorted(rows.evaluate_all("els => els.map(e => e.dataset.contact)")) == sorted(contacts)
+    expect(panel.get_by_role("button", name="Cancel all waiting here")).to_have_count(0)
+
+    # A failed run's detail: the step's error where it happened, and no cancel.
+    run = failed[0]
+    panel.get_by_role("button", name=f"Open the run of {run['contactId']}").click()
+    detail = page.get_by_test_id("run-detail")
+    expect(detail.get_by_test_id("run-status")).to_have_text("failed")
+    step = app.api.call("GET", f"/{wf['id']}/runs/{run['id']}")["steps"][0]
+    assert step["errorMessage"], step
+    expect(detail.get_by_test_id("step-error-call")).to_have_text(step["errorMessage"])
+    expect(detail.get_by_test_id("run-cancel")).to_have_count(0)
+    shot(page, "analytics-failed-run")

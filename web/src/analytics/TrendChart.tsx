@@ -97,7 +97,7 @@ export function TrendChart({ workflowId, version }: { workflowId: string; versio
             <YAxis allowDecimals={false} fontSize={11} />
             <Tooltip />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Bar dataKey="started" name="Started" fill="#bfdbfe" isAnimationActive={false} />
+            <Bar dataKey="started" name="Started" fill="#93c5fd" isAnimationActive={false} />
             {OUTCOMES.map((s) => (
               <Line key={s.key} type="monotone" dataKey={s.key} name={s.name} stroke={s.colour} dot={data.length <= 14} strokeWidth={2} isAnimationActive={false} />
             ))}
