@@ -414,10 +414,15 @@ PLANS = {
         "SELECT * FROM workflow_runs WHERE workflow_id = $1 AND tenant_id = $2 AND status = 'running' "
         "AND current_node_id = 'node-5' ORDER BY started_at DESC, id DESC LIMIT 51"
     ),
-    "who is where: branch": (
-        "SELECT * FROM workflow_runs r WHERE r.workflow_id = $1 AND r.tenant_id = $2 AND EXISTS (SELECT 1 "
-        "FROM workflow_run_steps s WHERE s.run_id = r.id AND s.node_id = 'node-1' "
-        "AND s.output->>'variant' = 'a') ORDER BY r.started_at DESC, r.id DESC LIMIT 51"
+    "who is where: a window of runs": (
+        "SELECT id, started_at FROM workflow_runs WHERE workflow_id = $1 AND tenant_id = $2 "
+        "ORDER BY started_at DESC, id DESC LIMIT 200"
+    ),
+    "who is where: the window's steps probed (branch a of node-1)": (
+        "SELECT * FROM workflow_runs r WHERE r.id IN (SELECT id FROM workflow_runs WHERE workflow_id = $1 "
+        "ORDER BY started_at DESC, id DESC LIMIT 200) AND EXISTS (SELECT 1 FROM workflow_run_steps s "
+        "WHERE s.run_id = r.id AND s.node_id = 'node-1' AND s.output->>'variant' = 'a') "
+        "ORDER BY r.started_at DESC, r.id DESC"
     ),
 }
 

@@ -195,6 +195,17 @@ def _filters(
     return out
 
 
+# What a who-is-where item shows: the run's row without its context and trigger (read no more than that).
+_ITEM = (
+    WorkflowRun.id,
+    WorkflowRun.contact_id,
+    WorkflowRun.status,
+    WorkflowRun.current_node_id,
+    WorkflowRun.workflow_version,
+    WorkflowRun.started_at,
+)
+
+
 async def waiting_page(
     session: AsyncSession,
     *,
@@ -204,17 +215,17 @@ async def waiting_page(
     version: int | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[WorkflowRun]:
+) -> list[Any]:
     """Running runs whose current node it is, newest first (idx_workflow_runs_node_started)."""
     r = WorkflowRun
-    query = select(r).where(
+    query = select(*_ITEM).where(
         *_filters(tenant_id=tenant_id, workflow_id=workflow_id, state="waiting", version=version),
         r.current_node_id == node_id,
     )
     if after is not None:
         query = query.where(tuple_(r.started_at, r.id) < tuple_(*after))
     query = query.order_by(r.started_at.desc(), r.id.desc()).limit(limit)
-    return list((await session.execute(query)).scalars())
+    return list((await session.execute(query)).all())
 
 
 async def run_window(
@@ -246,7 +257,7 @@ async def visited(
     node_id: str,
     state: str,
     branch: str | None,
-) -> list[WorkflowRun]:
+) -> list[Any]:
     """Of these runs, those with a step at the node that matches the state, newest first (each run's steps
     are read through idx_run_steps_run)."""
     step = [WorkflowRunStep.run_id == WorkflowRun.id, WorkflowRunStep.node_id == node_id]
@@ -255,8 +266,8 @@ async def visited(
     if state == "branch":
         step.append(branch_expression() == branch)
     query = (
-        select(WorkflowRun)
+        select(*_ITEM)
         .where(WorkflowRun.id.in_(run_ids), exists().where(and_(*step)))
         .order_by(WorkflowRun.started_at.desc(), WorkflowRun.id.desc())
     )
-    return list((await session.execute(query)).scalars())
+    return list((await session.execute(query)).all())

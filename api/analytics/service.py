@@ -19,7 +19,7 @@ from api.analytics.insights import QUIET_DAYS, Figures
 from api.analytics.insights import insights as build_insights
 from api.analytics.splits import split_results
 from api.auth import Principal
-from api.db.models import Workflow, WorkflowRun
+from api.db.models import Workflow
 from api.errors import NotFoundError, UnprocessableError
 from api.kit.cursor import decode_cursor, encode_cursor
 from api.projector.analytics_plan import zone as known_zone
@@ -27,7 +27,7 @@ from api.projector.analytics_repository import BUCKET_COLUMNS
 from api.workflow import repository as workflows_repository
 from api.workflow import service as workflows
 
-WINDOW = 200  # runs read in the first window of a who-is-where page; each next window is 4 times larger
+WINDOW = 20  # the least runs read in a who-is-where page's first window; each next window is 4 times larger
 MAX_WINDOW = 5000
 SCAN_BUDGET = 20_000  # runs one who-is-where request reads at most
 
@@ -157,7 +157,7 @@ async def contacts_at(
     version: int | None,
     cursor: str | None,
     limit: int,
-) -> tuple[list[WorkflowRun], str | None]:
+) -> tuple[list[Any], str | None]:
     if state == "branch" and branch is None:
         raise UnprocessableError(
             "state=branch needs `branch`: the branch id whose runs to list",
@@ -202,12 +202,13 @@ async def _visits_page(
     version: int | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> tuple[list[WorkflowRun], str | None]:
+) -> tuple[list[Any], str | None]:
     """Runs are read newest first in growing windows whose steps are probed, until the page is full or the
     scan budget is spent. A page cut short by the budget still has a cursor (where the scan stopped): the
     next call goes on from there, so every request stays bounded whatever share of runs matches."""
-    found: list[WorkflowRun] = []
-    size, scanned = WINDOW, 0
+    found: list[Any] = []
+    # The first window is the page (enough when most runs match); later ones grow for rarer matches.
+    size, scanned = max(limit + 1, WINDOW), 0
     while True:
         window = await repository.run_window(
             session,

@@ -193,10 +193,11 @@ async def test_a_page_cut_short_by_the_scan_budget_goes_on_from_where_it_stopped
     monkeypatch.setattr(service, "WINDOW", 2)
     monkeypatch.setattr(service, "MAX_WINDOW", 2)
     monkeypatch.setattr(service, "SCAN_BUDGET", 2)
-    # Two runs read per request: the newest two (c7, c6) hold one run that failed at sub (c6) ...
-    first = await _page(client, as_a, wf, nodeId="sub", state="entered", limit=5)
+    # Two runs read per request: the newest two (c7, c6) hold one run that entered sub (c6), and the page
+    # ends there with a cursor ...
+    first = await _page(client, as_a, wf, nodeId="sub", state="entered", limit=1)
     assert [i["contactId"] for i in first["items"]] == ["c6"]
     assert first["nextCursor"] is not None
     # ... and paging on finds every one, in order.
-    assert await _all(client, as_a, wf, nodeId="sub", state="entered", limit=5) == ["c6", "c5"]
+    assert await _all(client, as_a, wf, nodeId="sub", state="entered", limit=1) == ["c6", "c5"]
     assert await _all(client, as_a, wf, nodeId="wait", state="entered", limit=1) == ["c7", *WAITING[::-1]]
