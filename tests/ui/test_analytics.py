@@ -246,6 +246,12 @@ def test_the_canvas_shows_the_api_funnel_of_each_scenario(
     expect(page.get_by_test_id("version-pick")).to_have_value("1")
     assert_canvas_is_the_funnel(page, funnel(app, s.workflow_id, version=1))
 
+    # The run totals are the API's.
+    stats = app.api.call("GET", f"/{s.workflow_id}/stats")
+    expect(page.get_by_test_id("totals-total-runs")).to_have_text(str(stats["totalRuns"]))
+    expect(page.get_by_test_id("totals-completed-runs")).to_have_text(str(stats["completedRuns"]))
+    expect(page.get_by_test_id("totals-conversion")).to_have_text(f"{stats['conversionRate']:.1f}%")
+
     # The overview's charts draw the API's series.
     expect(page.get_by_test_id("funnel-chart").locator(".recharts-bar-rectangle").first).to_be_visible()
     trend = page.get_by_test_id("trend-chart")

@@ -1,17 +1,17 @@
 import { useMemo, useState } from "react";
-import { useStats, useVersions, useWorkflow, type WorkflowOut } from "../api/queries";
+import { useVersions, useWorkflow, type WorkflowOut } from "../api/queries";
 import { Link, navigate } from "../app/router";
 import { definitionOf } from "../components/WorkflowEditor";
 import { definitionToGraph } from "../graph/convert";
 import { AnalyticsCanvas, type FocusRequest } from "./AnalyticsCanvas";
 import { ContactsPanel } from "./ContactsPanel";
-import { count, percentPoints } from "./format";
 import { FunnelChart } from "./FunnelChart";
 import { InsightsPanel } from "./InsightsPanel";
 import { runPath } from "./overlay";
 import { useFunnel, useInsights, useRefreshAnalytics, useRun, useSplits, type VersionPick } from "./queries";
 import { RunDetailView } from "./RunDetailView";
 import { RunExplorer } from "./RunExplorer";
+import { RunTotals } from "./RunTotals";
 import { SplitTable } from "./SplitTable";
 import { TrendChart } from "./TrendChart";
 import type { ContactsQuery, FunnelNode } from "./types";
@@ -44,31 +44,6 @@ export function AnalyticsScreen({ workflowId, version }: { workflowId: string; v
   }
   if (!server.data) return <main className="placeholder">Loading…</main>;
   return <Analytics workflow={server.data} initialVersion={version} />;
-}
-
-function Totals({ workflowId }: { workflowId: string }) {
-  const stats = useStats(workflowId);
-  if (stats.isError) return <p className="error">{stats.error.message}</p>;
-  const s = stats.data;
-  if (!s) return <p className="hint">Loading…</p>;
-  const cells: [string, string, string][] = [
-    ["Runs", count(s.totalRuns), "total-runs"],
-    ["Running", count(s.runningRuns), "running-runs"],
-    ["Completed", count(s.completedRuns), "completed-runs"],
-    ["Goal reached", count(s.goalReachedRuns), "goal-runs"],
-    ["Failed", count(s.failedRuns), "failed-runs"],
-    ["Conversion", percentPoints(s.conversionRate), "conversion"],
-  ];
-  return (
-    <dl className="totals" aria-label="Run totals (all versions)">
-      {cells.map(([label, value, id]) => (
-        <div key={id}>
-          <dt>{label}</dt>
-          <dd data-testid={`totals-${id}`}>{value}</dd>
-        </div>
-      ))}
-    </dl>
-  );
 }
 
 function Analytics({ workflow, initialVersion }: { workflow: WorkflowOut; initialVersion: number | null }) {
@@ -173,7 +148,7 @@ function Analytics({ workflow, initialVersion }: { workflow: WorkflowOut; initia
         <div className="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
           {tab === "overview" && (
             <>
-              <Totals workflowId={id} />
+              <RunTotals workflowId={id} acrossVersions={version !== null} />
               {funnel.data && <FunnelChart funnel={funnel.data} />}
               <TrendChart workflowId={id} version={version} />
             </>
@@ -200,7 +175,7 @@ function Analytics({ workflow, initialVersion }: { workflow: WorkflowOut; initia
               {insights.data && <InsightsPanel insights={insights.data} onPick={pick} />}
             </>
           )}
-          {tab === "runs" && <RunExplorer workflowId={id} selected={null} onOpen={(runId) => push({ kind: "run", runId })} />}
+          {tab === "runs" && <RunExplorer workflowId={id} onOpen={(runId) => push({ kind: "run", runId })} />}
         </div>
       </>
     );

@@ -9,7 +9,7 @@ const EMPTY: RunFilters = { status: "", contactId: "", startedAfter: "", started
 const localToIso = (v: string) => (v ? new Date(v).toISOString() : "");
 
 /** The runs of a workflow, newest first, filtered by status, contact and start time; a page at a time. */
-export function RunExplorer({ workflowId, onOpen, selected }: { workflowId: string; onOpen: (runId: string) => void; selected: string | null }) {
+export function RunExplorer({ workflowId, onOpen }: { workflowId: string; onOpen: (runId: string) => void }) {
   const [draft, setDraft] = useState({ status: "" as RunFilters["status"], contactId: "", after: "", before: "" });
   const [filters, setFilters] = useState<RunFilters>(EMPTY);
   const runs = useRuns(workflowId, filters);
@@ -82,7 +82,7 @@ export function RunExplorer({ workflowId, onOpen, selected }: { workflowId: stri
           </thead>
           <tbody>
             {items.map((r) => (
-              <tr key={r.id} className={r.id === selected ? "current" : undefined} data-testid={`run-row-${r.id}`} data-contact={r.contactId}>
+              <tr key={r.id} data-testid={`run-row-${r.id}`} data-contact={r.contactId}>
                 <td>
                   <button type="button" className="link-button" onClick={() => onOpen(r.id)} aria-label={`Open the run of ${r.contactId}`}>
                     {r.contactId}
