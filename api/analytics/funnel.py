@@ -54,12 +54,14 @@ def funnel(
     """``nodes``: figures per node id; ``waiting``: running runs per current node; ``started``: runs started
     (the traffic of the trigger's edges)."""
     left = left_along_edges(edges)
+    # A run that ends at a node without outgoing edges finished the journey there: not a drop-off.
+    exits = {source for source, _target, _branch in definition_edges(definition)}
     node_rows = []
     for node_id, node_type in definition_nodes(definition):
         figures = nodes.get(node_id, {})
         entered = int(figures.get("entered", 0))
         waiting_now = int(waiting.get(node_id, 0))
-        dropped = max(0, entered - waiting_now - left.get(node_id, 0))
+        dropped = max(0, entered - waiting_now - left.get(node_id, 0)) if node_id in exits else 0
         node_rows.append(
             {
                 "node_id": node_id,

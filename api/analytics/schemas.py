@@ -70,7 +70,8 @@ class FunnelNodeOut(Schema):
     skipped: int = Field(description="visits skipped (a frequency cap, or the run ended while they waited)")
     waiting_now: int = Field(description="running runs whose current node it is")
     dropped_off: int = Field(
-        description="visits that went nowhere from here: entered - waitingNow - runs along its edges, >= 0"
+        description="visits that went nowhere from here: entered - waitingNow - runs along its edges, >= 0; "
+        "0 for a node without outgoing edges (a run ending there finished the journey)"
     )
     drop_off_rate: float = Field(description="droppedOff / entered (0 when nothing entered)")
 

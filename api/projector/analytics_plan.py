@@ -111,8 +111,11 @@ def contact_zone_name(context: Mapping[str, Any] | None, trigger: Mapping[str, A
     return None
 
 
-def send_zone(event: RunEvent, workflow_zone: str | None) -> ZoneInfo:
-    name = contact_zone_name(event.context, event.trigger_event)
+def send_zone(event: RunEvent, step: StepRecord, workflow_zone: str | None) -> ZoneInfo:
+    """The zone a send's local hour is read in: the contact's zone the engine recorded with the send, else
+    one the run carries, else the workflow's, else UTC."""
+    recorded = step.output.get("contactTimezone") if isinstance(step.output, dict) else None
+    name = recorded if isinstance(recorded, str) else contact_zone_name(event.context, event.trigger_event)
     found = zone(name) if isinstance(name, str) else None
     if found is None and workflow_zone:
         found = zone(workflow_zone)
@@ -137,7 +140,7 @@ def _count_step(
     if step.node_type in MESSAGE_TYPES:
         node["sends"] += 1
         at = step.completed_at or step.started_at or event.started_at
-        if at.astimezone(send_zone(event, workflow_zone)).hour in NIGHT_HOURS:
+        if at.astimezone(send_zone(event, step, workflow_zone)).hour in NIGHT_HOURS:
             node["night_sends"] += 1
     variant = branch_taken(step.node_type, step.output) if step.node_type == "split" else None
     if variant is not None:

@@ -15,7 +15,8 @@ from api.projector.analytics_repository import BUCKET_COLUMNS, NODE_COLUMNS, SPL
 _MESSAGE_TYPES: Final = "('send_email', 'send_sms', 'send_whatsapp', 'send_push')"
 # The same zone order as analytics_plan.contact_zone_name, then the workflow's zone, then UTC.
 _ZONE_JOINS: Final = (
-    "LEFT JOIN zones cz ON cz.name = COALESCE(r.context->>'timezone', r.context->'contact'->>'timezone', "
+    "LEFT JOIN zones cz ON cz.name = COALESCE(s.output->>'contactTimezone', r.context->>'timezone', "
+    "r.context->'contact'->>'timezone', "
     "r.trigger_event->'data'->'contact'->>'timezone', r.trigger_event->'data'->>'timezone') "
     "LEFT JOIN zones wz ON wz.name = w.settings->>'timezone' "
 )

@@ -110,7 +110,12 @@ def _send(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> O
         )
     )
     ctx.record_send(config["channel"])
-    return Continue(node.next, config["output"], recorded)
+    output = config["output"]
+    zone_name = ctx.profile.get("timezone")
+    if isinstance(zone_name, str) and zone_name:
+        # The contact's zone at the send: analytics read the send's local hour from it (night sends).
+        output = {**output, "contactTimezone": zone_name[:64]}
+    return Continue(node.next, output, recorded)
 
 
 def _checker(kind: str) -> Callable[[dict[str, Any], str, Collector], None]:

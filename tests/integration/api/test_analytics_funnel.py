@@ -100,8 +100,8 @@ EXPECTED_NODES = [
         "failed": 0,
         "skipped": 0,
         "waitingNow": 0,
-        "droppedOff": 2,
-        "dropOffRate": 1.0,
+        "droppedOff": 0,
+        "dropOffRate": 0.0,  # the journey ends here
     },
     {
         "nodeId": "wait",
@@ -122,8 +122,8 @@ EXPECTED_NODES = [
         "failed": 0,
         "skipped": 0,
         "waitingNow": 0,
-        "droppedOff": 1,
-        "dropOffRate": 1.0,
+        "droppedOff": 0,
+        "dropOffRate": 0.0,  # the journey ends here
     },
 ]
 EXPECTED_EDGES = [

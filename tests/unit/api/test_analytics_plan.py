@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from api.analytics.funnel import Definition, funnel
-from api.projector.analytics_plan import PriorStep, branch_taken, plan_analytics, quarter
+from api.projector.analytics_plan import PriorStep, branch_taken, plan_analytics, quarter, send_zone
 from api.projector.events import RunEvent, StepRecord
 from api.projector.plan import ExistingRun, plan_batch
 
@@ -109,9 +110,22 @@ def test_dropped_off_never_goes_negative() -> None:
     )
     a, b = built["nodes"]
     assert (a["dropped_off"], a["drop_off_rate"]) == (0, 0.0)  # 10 - 8 waiting - 4 left < 0
-    assert (b["dropped_off"], b["drop_off_rate"]) == (4, 1.0)
+    assert (b["dropped_off"], b["drop_off_rate"]) == (0, 0.0)  # the last node: its runs finished there
     assert built["edges"] == [
         {"source": "trigger", "target": "a", "branch": None, "runs": 10},
         {"source": "a", "target": "b", "branch": None, "runs": 4},
         {"source": "x", "target": "b", "branch": "old", "runs": 2},  # another version's edge
     ]
+
+
+def test_a_sends_local_hour_uses_the_zone_recorded_with_it_first() -> None:
+    recorded = _step("mail", 1, "completed", contactTimezone="Pacific/Auckland")
+    event = replace(
+        _event("completed", recorded, occurred=1), trigger_event={"data": {"timezone": "Asia/Tokyo"}}
+    )
+    assert send_zone(event, recorded, "Europe/Paris").key == "Pacific/Auckland"
+    plain = _step("mail", 1, "completed")
+    assert send_zone(event, plain, "Europe/Paris").key == "Asia/Tokyo"  # the run's trigger data
+    assert send_zone(_event("completed", plain, occurred=1), plain, "Europe/Paris").key == "Europe/Paris"
+    unknown = _step("mail", 1, "completed", contactTimezone="Mars/Olympus")
+    assert send_zone(_event("completed", unknown, occurred=1), unknown, None).key == "UTC"

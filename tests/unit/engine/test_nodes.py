@@ -355,3 +355,15 @@ def test_action_result_for_another_key_is_ignored() -> None:
     rid = run_id("created")
     assert h.apply("workflow.action.completed", {"runId": rid, "idempotencyKey": f"{rid}:h:7"}) == []
     assert h.apply("workflow.action.completed", {"runId": "nope", "idempotencyKey": f"{rid}:h:1"}) == []
+
+
+def test_a_send_records_the_contacts_zone_when_the_profile_has_one() -> None:
+    mail = workflow([node("m", "send_email", templateId="t")])
+
+    def send_output(**profile: Any) -> dict[str, Any]:
+        [record] = [e.step for e in Harness(mail).create(**profile) if isinstance(e, EmitRunEvent) and e.step]
+        return dict(record["output"])
+
+    zoned = send_output(email="a@b.test", timezone="Pacific/Auckland")
+    assert zoned == {"channel": "email", "templateId": "t", "contactTimezone": "Pacific/Auckland"}
+    assert "contactTimezone" not in send_output(email="a@b.test")  # none known: analytics use the workflow's

@@ -1241,7 +1241,7 @@ export interface components {
             waitingNow: number;
             /**
              * Droppedoff
-             * @description visits that went nowhere from here: entered - waitingNow - runs along its edges, >= 0
+             * @description visits that went nowhere from here: entered - waitingNow - runs along its edges, >= 0; 0 for a node without outgoing edges (a run ending there finished the journey)
              */
             droppedOff: number;
             /**

@@ -25,7 +25,8 @@ _MESSAGE_TYPES = "('send_email', 'send_sms', 'send_whatsapp', 'send_push')"
 # The local hour of a send: the contact's zone when the run carries a known one, else the workflow's.
 _SEND_ZONE = "COALESCE(cz.name, wz.name, 'UTC')"
 _ZONE_JOINS = (
-    "LEFT JOIN zones cz ON cz.name = COALESCE(r.context->>'timezone', r.context->'contact'->>'timezone', "
+    "LEFT JOIN zones cz ON cz.name = COALESCE(s.output->>'contactTimezone', r.context->>'timezone', "
+    "r.context->'contact'->>'timezone', "
     "r.trigger_event->'data'->'contact'->>'timezone', r.trigger_event->'data'->>'timezone') "
     "LEFT JOIN zones wz ON wz.name = w.settings->>'timezone' "
 )
