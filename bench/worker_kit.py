@@ -138,6 +138,7 @@ class WorkerProc:
             WORKFLOWS_STALE_SCAN_INTERVAL_S="3600",
             WORKFLOWS_ENV=os.environ.get("WORKFLOWS_ENV", "development"),  # a loopback broker, no secrets
         )
+        self.datadir = datadir
         self.log = datadir.parent / f"worker-{topics.uid}.log"
         datadir.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as out:
@@ -145,8 +146,12 @@ class WorkerProc:
                 [sys.executable, "-m", "workflows.cli", "worker"], cwd=ROOT, env=env, stdout=out, stderr=out
             )
         self.spy: subprocess.Popen[bytes] | None = None
-        profile = os.environ.get("BENCH_PROFILE")  # a file name: py-spy samples the worker, raw frames there
+        # A file name: py-spy samples each worker, raw frames in that name with the run's id before the
+        # suffix (``worker.txt`` -> ``worker.<uid>.txt``), so the latency worker does not overwrite the others.
+        profile = os.environ.get("BENCH_PROFILE")
         if profile:
+            named = Path(profile)
+            profile = str(named.with_name(f"{named.stem}.{topics.uid}{named.suffix}"))
             spy = Path(sys.executable).with_name("py-spy")
             record = ["record", "--nonblocking", "--rate", "100", "--format", "raw", "-o", profile]
             self.spy = subprocess.Popen(
@@ -176,6 +181,15 @@ class WorkerProc:
             m.get(f'workflows_runs_total{{status="{s}"}}', 0) for s in ("completed", "failed", "goal_reached")
         )
         return started - ended
+
+    def disk_bytes(self) -> int:
+        """Bytes of the files in the worker's data folder (RocksDB tables, logs and Faust's own files)."""
+        return sum(f.stat().st_size for f in self.datadir.rglob("*") if f.is_file())
+
+    def rss_mib(self) -> float:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        return int(match.group(1)) / 1024 if match else float("nan")
 
     def peak_rss_mib(self) -> float:
         status = Path(f"/proc/{self.proc.pid}/status").read_text()

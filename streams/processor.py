@@ -41,7 +41,7 @@ from streams.keys import action_key, state_key, timer_key
 from streams.sink import Headers, OutRecord
 from streams.statecodec import decode_state, encode_state
 from streams.store import PartitionStore
-from workflows.wire import decode_events, out_headers, partition_for
+from workflows.wire import IDEMPOTENCY_HEADER, SUBJECT_HEADER, decode_events, partition_for
 
 DLQ_REASON_HEADER: Final = "dlq-reason"
 DLQ_SOURCE_HEADER: Final = "dlq-source"
@@ -106,6 +106,9 @@ class Processor:
         # and the engine applies them. Still accepted so callers built for earlier versions keep working.
         self.stale_overdue_ms = stale_overdue_ms
         self.max_record_bytes = max_record_bytes
+        self._same_partitions = out_partitions == partitions
+        # One subject header per subject, shared by every record of it (aiokafka only reads headers).
+        self._subject_headers: dict[str, tuple[str, bytes]] = {}
 
     def process(self, records: Sequence[InRecord], now: int) -> UnitResult:
         result = UnitResult()
@@ -264,24 +267,27 @@ class Processor:
         route = effect.route
         if route == "nats":
             subject = effect.subject or effect.kind
+            subject_header = self._subject_headers.get(subject)
+            if subject_header is None:
+                subject_header = self._subject_headers[subject] = (SUBJECT_HEADER, subject.encode())
             staged.outputs.append(
                 OutRecord(
                     self.out_topic,
                     # workflows.out is partitioned like workflows.events: same count, same partition.
                     partition
-                    if self.out_partitions == self.partitions
+                    if self._same_partitions
                     else partition_for(effect.contact_id, self.out_partitions),
                     effect.contact_id.encode(),
-                    orjson.dumps(effect.to_dict()),
-                    out_headers(subject, effect.idempotency_key),
+                    _dumps(effect.to_dict()),
+                    [subject_header, (IDEMPOTENCY_HEADER, effect.idempotency_key.encode())],
                 )
             )
-            if effect.kind == "run_event" and effect.subject != et.NODE_EXECUTED:
-                staged.run_events.append((effect.subject or "").removeprefix("workflow.run."))
+            if effect.kind == "run_event" and subject != et.NODE_EXECUTED:
+                staged.run_events.append(subject.removeprefix("workflow.run."))
         elif route == "timer":
             tkey = timer_key(effect.due_at, effect.tenant_id, effect.contact_id, effect.timer_id)  # type: ignore[union-attr]
             if effect.kind == "schedule_timer":
-                staged.timers[tkey] = orjson.dumps(
+                staged.timers[tkey] = _dumps(
                     {
                         "tenantId": effect.tenant_id,
                         "contactId": effect.contact_id,
@@ -305,6 +311,8 @@ class Processor:
         ]
         result.outputs.append(OutRecord(self.dlq_topic, 0, record.key, value, headers))
 
+
+_dumps: Final = orjson.dumps
 
 # What one event may add to a state beyond its record's bytes (ids, timestamps, step bookkeeping).
 _GROWTH_SLACK: Final = 4096

@@ -15,11 +15,16 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
-import orjson
-
 from streams.engine import event_types as et
 from streams.sink import OutRecord
 from workflows.logs import LINES
+from workflows.runevents import (
+    EnrolmentSkippedRecord,
+    RunEventDecodeError,
+    RunEventRecord,
+    decode_out_record,
+)
+from workflows.wire import SUBJECT_HEADER
 
 run_log = logging.getLogger("streams.runs")
 
@@ -36,7 +41,10 @@ _LOGGED_STEPS: Final = frozenset({"completed", "failed"})
 
 
 def _subject(record: OutRecord) -> str:
-    return next((v.decode() for k, v in record.headers if k == "subject"), "")
+    for name, value in record.headers:
+        if name == SUBJECT_HEADER:
+            return value.decode()
+    return ""
 
 
 def log_effect(record: OutRecord) -> None:
@@ -50,45 +58,52 @@ def log_effect(record: OutRecord) -> None:
 
 
 def run_line(record: OutRecord) -> tuple[str, dict[str, Any]] | None:
-    """The message and fields of a record's line, or None when the record has none."""
+    """The message and fields of a record's line, or None when the record has none (or is undecodable:
+    the line is a log, never a reason to stop a unit that is already durable)."""
     subject = _subject(record)
     message = _MESSAGES.get(subject)
     if message is None:
         return None
-    effect: dict[str, Any] = orjson.loads(record.value or b"{}")
-    if subject == et.RUN_ENROLMENT_SKIPPED:
-        return message, {
-            "tenantId": effect.get("tenantId"),
-            "correlationId": (effect.get("triggerEvent") or {}).get("id"),
-            "workflowId": effect.get("workflowId"),
-            "version": effect.get("version"),
-            "contactId": effect.get("contactId"),
-            "reason": effect.get("reason"),
-            "limit": effect.get("limit"),
-            "activeRuns": effect.get("activeRuns"),
-        }
-    run = effect.get("run") or {}
-    step = effect.get("step") or {}
-    if subject == et.NODE_EXECUTED and step.get("status") not in _LOGGED_STEPS:
+    try:
+        decoded = decode_out_record(subject, record.value)
+    except RunEventDecodeError:
         return None
-    extra = {
-        "tenantId": effect.get("tenantId"),
-        "correlationId": (run.get("triggerEvent") or {}).get("id"),
-        "workflowId": run.get("workflowId"),
-        "version": run.get("version", run.get("workflowVersion")),
-        "runId": effect.get("runId"),
-        "contactId": effect.get("contactId"),
-        "triggerType": run.get("triggerType"),
-        "idempotencyKey": effect.get("idempotencyKey"),
-        "status": step.get("status") or run.get("status"),
+    if isinstance(decoded, EnrolmentSkippedRecord):
+        trigger = decoded.trigger_event
+        return message, {
+            "tenantId": decoded.tenant_id,
+            "correlationId": trigger.id if trigger is not None else None,
+            "workflowId": decoded.workflow_id,
+            "version": decoded.version,
+            "contactId": decoded.contact_id,
+            "reason": decoded.reason,
+            "limit": decoded.limit,
+            "activeRuns": decoded.active_runs,
+        }
+    if not isinstance(decoded, RunEventRecord):
+        return None
+    run, step = decoded.run, decoded.step
+    if subject == et.NODE_EXECUTED and (step is None or step.status not in _LOGGED_STEPS):
+        return None
+    trigger = run.trigger_event
+    extra: dict[str, Any] = {
+        "tenantId": decoded.tenant_id,
+        "correlationId": trigger.id if trigger is not None else None,
+        "workflowId": run.workflow_id,
+        "version": run.pinned_version,
+        "runId": decoded.run_id,
+        "contactId": decoded.contact_id,
+        "triggerType": run.trigger_type,
+        "idempotencyKey": decoded.idempotency_key,
+        "status": (step.status if step is not None else None) or run.status,
     }
-    if step:
-        extra.update(nodeId=step.get("nodeId"), nodeType=step.get("nodeType"))
+    if step is not None:
+        extra.update(nodeId=step.node_id, nodeType=step.node_type)
     if subject == et.RUN_GOAL_REACHED:
-        extra.update(goalId=run.get("goalId", run.get("goalReachedId")), goalName=run.get("goalName"))
-    error = step.get("errorMessage") or run.get("errorMessage")
+        extra.update(goalId=run.reached_goal, goalName=run.goal_name)
+    error = (step.error_message if step is not None else None) or run.error_message
     if error:
-        extra["error"] = str(error)[:300]
+        extra["error"] = error[:300]
     return message, extra
 
 
