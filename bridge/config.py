@@ -11,13 +11,13 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from streams.engine import event_types as et
+from workflows.subjects import DEFAULT_SUBJECTS
 
 Direction = Literal["inbound", "outbound"]
 
 # The default subjects that are one exact type each (benchmarks and tests publish on them); the list the
 # bridge subscribes to is ``workflows.subjects.inbound_subjects(settings)``.
-INBOUND_SUBJECTS = tuple(s for s in et.DEFAULT_INBOUND_SUBJECTS if "*" not in s and ">" not in s)
+INBOUND_SUBJECTS = tuple(s for s in DEFAULT_SUBJECTS if "*" not in s and ">" not in s)
 
 # What the worker publishes through workflows.out (architecture: "Contracts with the rest of the platform").
 OUTBOUND_SUBJECTS = (
@@ -59,7 +59,6 @@ class BridgeSettings(BaseSettings):
     # new ones, so per-contact order survives the restart. Turn off when several inbound processes share
     # the consumer (their acks keep it busy, so the wait would always be a full ack_wait).
     wait_for_redelivery: bool = True
-    events_replication_factor: int = Field(default=1, ge=1)
 
     # Event-type observations: counts are produced to WORKFLOWS_OBSERVATIONS_TOPIC this often (when any).
     observations_flush_s: float = Field(default=10.0, gt=0)

@@ -16,7 +16,7 @@ from streams.engine import event_types as et
 from streams.engine.errors import EventError
 from streams.engine.events import Event
 from workflows.identifiers import envelope_problem
-from workflows.subjects import custom_type_problem, event_type_of
+from workflows.subjects import DEFAULT_SUBJECTS, custom_type_problem, event_type_of
 from workflows.wire import partition_for
 
 __all__ = ["Accepted", "Record", "Rejected", "admit", "is_internal", "pack", "partitioner"]
@@ -44,7 +44,7 @@ class Record:
 
 
 def admit(
-    payload: bytes, *, subject: str, max_bytes: int, subjects: tuple[str, ...] = et.DEFAULT_INBOUND_SUBJECTS
+    payload: bytes, *, subject: str, max_bytes: int, subjects: tuple[str, ...] = DEFAULT_SUBJECTS
 ) -> Accepted | Rejected:
     """Validate one envelope that arrived on ``subject`` (without the subject prefix); ``subjects`` are the
     ones the bridge subscribes to. A missing ``type`` becomes the subject's event type; anything else wrong

@@ -22,8 +22,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
@@ -33,6 +31,7 @@ from bridge.envelope import Accepted, admit, pack, partitioner
 from bridge.errors import BridgeConfigError
 from bridge.jetstream import dead_letter
 from bridge.observability import Backoff, EventTypeTally, Metrics, Supervised
+from workflows import topics
 from workflows.settings import Settings
 from workflows.subjects import inbound_subjects
 
@@ -52,40 +51,11 @@ class _Entry:
         return all(f.done() for f in self.futures)
 
 
-async def ensure_topics(settings: Settings, bridge: BridgeSettings) -> None:
+async def ensure_topics(settings: Settings, bridge: BridgeSettings | None = None) -> None:
     """Create workflows.events (with the partition count every process computes partitions for) and the
     observations topic (one partition, deleted after its retention) if missing."""
-    wanted = [
-        NewTopic(
-            settings.events_topic,
-            num_partitions=settings.events_partitions,
-            replication_factor=bridge.events_replication_factor,
-            topic_configs={"retention.ms": str(settings.events_retention_ms)},
-        ),
-        NewTopic(
-            settings.observations_topic,
-            num_partitions=1,
-            replication_factor=bridge.events_replication_factor,
-            topic_configs={
-                "cleanup.policy": "delete",
-                "retention.ms": str(settings.observations_retention_ms),
-            },
-        ),
-    ]
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap_servers, client_id="workflows-bridge"
-    )
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        for topic in wanted:
-            if topic.name in existing:
-                continue
-            with contextlib.suppress(TopicAlreadyExistsError):  # another process won the race
-                await admin.create_topics([topic])
-                log.info("topic created", extra={"topic": topic.name})
-    finally:
-        await admin.close()
+    specs = [topics.events_topic(settings), topics.observations_topic(settings)]
+    await topics.ensure_topics(settings, specs, client_id="workflows-bridge")
 
 
 ensure_events_topic = ensure_topics  # the name benchmarks use

@@ -22,7 +22,7 @@ import orjson
 
 from bridge.errors import BridgeError
 from streams.engine import event_types as et
-from workflows.wire import format_instant, platform_envelope
+from workflows.wire import envelope, format_instant
 
 __all__ = ["PUBLISHED_STEP_STATUSES", "UnpublishableRecordError", "to_platform"]
 
@@ -80,10 +80,10 @@ def to_platform(value: bytes, *, subject: str, message_id: str, produced_at_ms: 
             data.pop("nodeId", None)
         elif kind == "enrolment_skipped":
             data.pop("nodeId", None)  # no run started, so no node ran
-    envelope = platform_envelope(
+    message = envelope(
         subject, event_id=message_id, tenant_id=tenant, contact_id=contact, occurred_at_ms=at, data=data
     )
-    return orjson.dumps(envelope)
+    return orjson.dumps(message)
 
 
 def _run_data(raw: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def create_app(
         store="rocksdb://",
         datadir=str(settings.worker_data_dir),
         topic_partitions=settings.events_partitions,
-        topic_replication_factor=1,
+        topic_replication_factor=settings.kafka_replication_factor,
         web_port=settings.worker_web_port,
         # web_bind is the listening address (Faust binds every interface by default); web_host only
         # names this worker in its canonical URL.
@@ -93,7 +93,14 @@ def create_app(
         value_serializer="raw",
     )
     table_types: dict[str, Any] = {"key_type": bytes, "value_type": bytes}  # serializers: the app's raw
-    contacts = app.Table(CONTACTS_TABLE, partitions=settings.events_partitions, **table_types)
+    rocksdb = {
+        "write_buffer_size": ws.worker_rocksdb_write_buffer_bytes,
+        "max_write_buffer_number": ws.worker_rocksdb_write_buffers,
+        "block_cache_size": ws.worker_rocksdb_block_cache_bytes,
+    }
+    contacts = app.Table(
+        CONTACTS_TABLE, partitions=settings.events_partitions, options=rocksdb, **table_types
+    )
     host = FaustHost(app, RocksPartitionStore(contacts.data), contacts.changelog_topic.get_topic_name())
     runtime = WorkerRuntime(settings, ws, host)
 

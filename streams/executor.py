@@ -37,8 +37,8 @@ from streams.http.body import ACCEPT_ENCODING, read_capped
 from streams.http.guard import ActionError, Resolver, RetryableError, SsrfGuard, safe_url
 from streams.http.transport import PinnedTransport
 from streams.metrics import Metrics
-from streams.timers import iso
 from streams.worker_settings import WorkerSettings
+from workflows.wire import envelope
 
 __all__ = ["ActionError", "ActionExecutor", "SsrfGuard"]
 
@@ -243,16 +243,15 @@ class ActionExecutor:
 
 def _result(effect: HttpAction, kind: str, data: dict[str, Any]) -> dict[str, Any]:
     outcome = "completed" if kind == et.ACTION_COMPLETED else "failed"
-    return {
-        "id": f"action:{effect.idempotency_key}:{outcome}",
-        "type": kind,
-        "tenantId": effect.tenant_id,
-        "contactId": effect.contact_id,
-        "occurredAt": iso(int(time.time() * 1000)),
-        "data": {
+    return envelope(
+        kind,
+        event_id=f"action:{effect.idempotency_key}:{outcome}",
+        tenant_id=effect.tenant_id,
+        contact_id=effect.contact_id,
+        data={
             "runId": effect.run_id,
             "nodeId": effect.node_id,
             "idempotencyKey": effect.idempotency_key,
             **data,
         },
-    }
+    )

@@ -20,7 +20,8 @@ from streams.keys import STATE_PREFIX, TIMER_PREFIX, prefix_end
 from streams.sink import OutRecord
 from streams.statecodec import decode_state_dict
 from streams.store import PartitionStore
-from streams.timers import iso, pack
+from streams.timers import pack
+from workflows.wire import envelope
 
 _PAGE = 2_000  # keys read between yields to the event loop
 
@@ -95,15 +96,15 @@ async def scan_stale(
                         continue
                     out.stale += 1
                     envelopes.append(
-                        {
+                        envelope(
+                            RUN_STALE_DETECTED,
                             # One detection per wait: a later detection of the same wait is the same event.
-                            "id": f"stale:{run['runId']}:{view.wait_timer_id or run.get('currentNodeId')}",
-                            "type": RUN_STALE_DETECTED,
-                            "tenantId": state["tenantId"],
-                            "contactId": state["contactId"],
-                            "occurredAt": iso(now),
-                            "data": {"runId": run["runId"], "reason": reason, "overdueMs": overdue_ms},
-                        }
+                            event_id=f"stale:{run['runId']}:{view.wait_timer_id or run.get('currentNodeId')}",
+                            tenant_id=state["tenantId"],
+                            contact_id=state["contactId"],
+                            occurred_at_ms=now,
+                            data={"runId": run["runId"], "reason": reason, "overdueMs": overdue_ms},
+                        )
                     )
         async for page in pages(store, partition, TIMER_PREFIX, prefix_end(TIMER_PREFIX), alive):
             out.timers += len(page)

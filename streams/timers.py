@@ -22,14 +22,10 @@ from streams.keys import STATE_PREFIX, TIMER_PREFIX, schedule_key, timer_due, ti
 from streams.sink import OutRecord
 from streams.statecodec import decode_state_dict
 from streams.store import PartitionStore
-from workflows.wire import format_instant
+from workflows.wire import envelope
 
 # Bounded catch-up: a cron missed for a long downtime enrols once, for its latest fire time.
 _MAX_CATCH_UP = 100_000
-
-
-def iso(ms: int) -> str:
-    return format_instant(ms)
 
 
 def pack(topic: str, partition: int, envelopes: list[dict[str, Any]], per_record: int) -> list[OutRecord]:
@@ -104,19 +100,19 @@ class TimerPump:
                 break
             timer = orjson.loads(value)
             envelopes.append(
-                {
-                    "id": f"timer:{timer['timerId']}",
-                    "type": et.TIMER_FIRED,
-                    "tenantId": timer["tenantId"],
-                    "contactId": timer["contactId"],
-                    "occurredAt": iso(timer["dueAt"]),
-                    "data": {
+                envelope(
+                    et.TIMER_FIRED,
+                    event_id=f"timer:{timer['timerId']}",
+                    tenant_id=timer["tenantId"],
+                    contact_id=timer["contactId"],
+                    occurred_at_ms=timer["dueAt"],
+                    data={
                         "runId": timer["runId"],
                         "timerId": timer["timerId"],
                         "kind": timer["kind"],
                         "dueAt": timer["dueAt"],
                     },
-                }
+                )
             )
             seen[key] = mono
         self._fired[partition] = seen
@@ -144,14 +140,14 @@ class TimerPump:
                 if fire is None:
                     continue
                 envelopes = [
-                    {
-                        "id": f"schedule:{plan.workflow_id}:{plan.version}:{fire}",
-                        "type": et.SCHEDULE_TICK,
-                        "tenantId": state["tenantId"],
-                        "contactId": state["contactId"],
-                        "occurredAt": iso(fire),
-                        "data": {"workflowId": plan.workflow_id, "version": plan.version},
-                    }
+                    envelope(
+                        et.SCHEDULE_TICK,
+                        event_id=f"schedule:{plan.workflow_id}:{plan.version}:{fire}",
+                        tenant_id=state["tenantId"],
+                        contact_id=state["contactId"],
+                        occurred_at_ms=fire,
+                        data={"workflowId": plan.workflow_id, "version": plan.version},
+                    )
                     for state in self._members(partition, plan.tenant_id, segment)
                 ]
                 result.records.extend(pack(self.events_topic, partition, envelopes, self.per_record))

@@ -18,6 +18,14 @@ class WorkerSettings(BaseSettings):
     worker_batch_records: int = Field(default=2000, ge=1)
     worker_fetch_wait_ms: int = Field(default=100, ge=1)
 
+    # RocksDB, per partition store of the contacts table. Faust's defaults (64 MiB write buffers, up to 3,
+    # and a 2 GiB block cache, each per partition) let 12 partitions holding 1M waiting runs reach 1.1 GiB
+    # of RSS, and kept most of the data in unflushed memtables and their write-ahead logs. Small buffers
+    # flush to compressed tables early; the block cache bounds what reads keep.
+    worker_rocksdb_write_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=1024 * 1024)
+    worker_rocksdb_write_buffers: int = Field(default=2, ge=2)
+    worker_rocksdb_block_cache_bytes: int = Field(default=8 * 1024 * 1024, ge=1024 * 1024)
+
     # The web server (health and Prometheus metrics only) listens on loopback unless configured.
     worker_web_host: str = "127.0.0.1"
 

@@ -26,6 +26,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from streams.definitions import DefinitionFeed
 from streams.engine import ContactState, DefinitionIndex, EmitRunEvent, Event, EventError, step
 from streams.engine import event_types as et
+from workflows import wire
 from workflows.settings import Settings
 from workflows.wire import ACTIVE_SUFFIX, decode_events, partition_for
 
@@ -209,14 +210,14 @@ def _offers(
         definition = index.active(workflow_id)
         if definition is None or definition.tenant_id != event.tenant_id or record_ms >= activated_at:
             continue
-        replay_event = {
-            "id": f"replay:{workflow_id}:{event.id}",
-            "type": et.TRIGGER_REPLAY,
-            "tenantId": event.tenant_id,
-            "contactId": event.contact_id,
-            "occurredAt": event.occurred_at,
-            "data": {"workflowId": workflow_id, "event": envelope},
-        }
+        replay_event = wire.envelope(
+            et.TRIGGER_REPLAY,
+            event_id=f"replay:{workflow_id}:{event.id}",
+            tenant_id=event.tenant_id,
+            contact_id=event.contact_id,
+            occurred_at_ms=event.occurred_at_ms,
+            data={"workflowId": workflow_id, "event": envelope},
+        )
         if state is not None:
             effects = step(
                 state, Event.from_dict(replay_event), definitions=index, now=event.occurred_at_ms

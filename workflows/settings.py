@@ -36,6 +36,8 @@ class Settings(BaseSettings):
 
     # Kafka
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Of every topic a process creates (workflows.topics) and of the worker's changelog topic.
+    kafka_replication_factor: int = Field(default=1, ge=1)
     events_topic: str = "workflows.events"
     events_dlq_topic: str = "workflows.events.dlq"
     definitions_topic: str = "workflows.definitions"

@@ -1,8 +1,9 @@
 """Which NATS subjects the bridge subscribes to, and which event type each subject carries.
 
-One list (``WORKFLOWS_BRIDGE_SUBJECTS``, comma-separated; empty means the engine's
-``DEFAULT_INBOUND_SUBJECTS``: the spec's six, ``form.submitted``, ``contact.snapshot`` and ``events.>``)
-that the bridge subscribes to and the API validates triggers against, so the two cannot disagree.
+One list (``WORKFLOWS_BRIDGE_SUBJECTS``, comma-separated; empty means :data:`DEFAULT_SUBJECTS`, derived
+from the engine's event types: every platform event type on its own subject, which are the spec's six,
+``form.submitted`` and ``contact.snapshot``, and the custom namespace ``events.>``) that the bridge
+subscribes to and the API validates triggers against, so the two cannot disagree.
 
 The event type of a subject is the subject itself, except in the custom namespace: a message on
 ``events.<type>`` is the event type ``<type>`` (``events.order.placed`` is ``order.placed``). A type of the
@@ -12,7 +13,7 @@ namespace: its own subject is what the platform's access control vouches for.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from streams.engine import event_types as et
 from streams.engine.subscriptions import subject_matches
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from workflows.settings import Settings
 
 __all__ = [
+    "DEFAULT_SUBJECTS",
     "custom_type_problem",
     "event_type_of",
     "inbound_subjects",
@@ -29,11 +31,15 @@ __all__ = [
 ]
 
 
+# A platform event's subject is its type; custom types arrive under one namespace.
+DEFAULT_SUBJECTS: Final = (*sorted(et.PLATFORM_EVENT_TYPES), et.CUSTOM_SUBJECTS)
+
+
 def parse_subjects(value: str) -> tuple[str, ...]:
     """The configured subjects (the default list when empty); ValueError names what is wrong."""
     subjects = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
     if not subjects:
-        return tuple(et.DEFAULT_INBOUND_SUBJECTS)
+        return DEFAULT_SUBJECTS
     for subject in subjects:
         tokens = subject.split(".")
         if any(not t or " " in t for t in tokens) or ">" in tokens[:-1]:

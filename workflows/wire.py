@@ -24,6 +24,7 @@ cannot drift apart.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ SUBJECT_HEADER = "subject"
 IDEMPOTENCY_HEADER = "idempotency-key"
 ACTIVE_SUFFIX = "active"
 OBSERVATIONS_EVENT_TYPES = "event_types"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
 
 
 def partition_for(contact_id: str, partitions: int) -> int:
@@ -55,39 +58,45 @@ def decode_events(value: bytes) -> list[Any]:
     return parsed if isinstance(parsed, list) else [parsed]
 
 
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def format_instant(ms: int) -> str:
+    """Epoch milliseconds as the envelope's ISO 8601 UTC time, e.g. ``2026-03-08T07:00:00.000Z``: the one
+    time format of every message and record the processes write."""
+    # Integer arithmetic: a float of seconds can round .123 down to .122.
+    instant = _EPOCH + timedelta(milliseconds=ms)
+    return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def iso_utc(at: datetime) -> str:
+    """An aware datetime in the same format, cut to the millisecond."""
+    return format_instant((at - _EPOCH) // _MS)
+
+
 def envelope(
-    event_type: str, *, tenant_id: str, contact_id: str, data: Mapping[str, Any], event_id: str | None = None
+    event_type: str,
+    *,
+    tenant_id: str,
+    contact_id: str,
+    data: Any,
+    event_id: str | None = None,
+    occurred_at_ms: int | None = None,
 ) -> dict[str, Any]:
-    """A platform envelope as another module would publish it: a fresh id and the current time by default."""
+    """The platform envelope ``{"id","type","tenantId","contactId","occurredAt","data"}``: every message and
+    event our processes build, inbound or outbound, comes from here.
+
+    ``event_id`` is derived by the caller wherever the message can be produced twice (an idempotency key, a
+    timer id), so a re-sent record is the same message; a fresh uuid4 only for what a person's command
+    publishes once. ``occurred_at_ms`` defaults to now."""
     return {
         "id": event_id or str(uuid.uuid4()),
         "type": event_type,
         "tenantId": tenant_id,
         "contactId": contact_id,
-        "occurredAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "data": dict(data),
-    }
-
-
-def format_instant(ms: int) -> str:
-    """Epoch milliseconds as the envelope's ISO 8601 UTC time, e.g. ``2026-03-08T07:00:00.000Z``."""
-    # Integer arithmetic: a float of seconds can round .123 down to .122.
-    instant = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
-    return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def platform_envelope(
-    event_type: str, *, event_id: str, tenant_id: str, contact_id: str, occurred_at_ms: int, data: Any
-) -> dict[str, Any]:
-    """The envelope of a message the engine publishes (same shape as inbound ones): ``id`` is derived by the
-    caller (the idempotency key), never fresh, so a republished record is the same message."""
-    return {
-        "id": event_id,
-        "type": event_type,
-        "tenantId": tenant_id,
-        "contactId": contact_id,
-        "occurredAt": format_instant(occurred_at_ms),
-        "data": data,
+        "occurredAt": format_instant(now_ms() if occurred_at_ms is None else occurred_at_ms),
+        "data": data if isinstance(data, dict) or not isinstance(data, Mapping) else dict(data),
     }
 
 
@@ -142,10 +151,6 @@ class Observations:
 
 class ObservationsDecodeError(ValueError):
     """A ``workflows.observations`` record that is not an ``event_types`` record of this format."""
-
-
-def iso_utc(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def encode_observations(items: Iterable[ObservedType], *, at: datetime) -> bytes:

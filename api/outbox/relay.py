@@ -24,13 +24,13 @@ import time
 from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import MessageSizeTooLargeError, TopicAlreadyExistsError
+from aiokafka.errors import MessageSizeTooLargeError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import metrics
 from api.config import ApiSettings
 from api.outbox import repository
+from workflows import topics
 from workflows.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,27 +42,10 @@ _ERROR_CHARS = 1000
 
 
 async def ensure_topics(settings: Settings) -> None:
-    """Create the topics the relay writes to when missing: definitions compacted with one partition (one
-    total order of versions and pointers), events with the configured partition count."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted = [
-            NewTopic(settings.definitions_topic, 1, 1, topic_configs={"cleanup.policy": "compact"}),
-            NewTopic(
-                settings.events_topic,
-                settings.events_partitions,
-                1,
-                topic_configs={"retention.ms": str(settings.events_retention_ms)},
-            ),
-        ]
-        missing = [t for t in wanted if t.name not in existing]
-        if missing:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(missing)
-    finally:
-        await admin.close()
+    """Create the topics the relay writes to when missing (``workflows.topics``): definitions compacted
+    with one partition (one total order of versions and pointers), events with the configured partitions."""
+    specs = [topics.definitions_topic(settings), topics.events_topic(settings)]
+    await topics.ensure_topics(settings, specs, client_id="workflows-outbox-relay")
 
 
 class OutboxRelay:

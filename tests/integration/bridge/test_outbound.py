@@ -12,7 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from bridge.jetstream import REASON_HEADER
 from bridge.runner import BridgeRunner
 from tests.integration.bridge.conftest import Isolated
-from workflows.wire import out_headers, platform_envelope
+from workflows.wire import envelope, out_headers
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,7 @@ def _published(subject: str, key: str, body: dict[str, object]) -> bytes:
     """The platform envelope the bridge publishes for one of them."""
     data = {"runId": body["runId"], "nodeId": body["nodeId"], "tag": body["tag"]}
     return orjson.dumps(
-        platform_envelope(
+        envelope(
             subject,
             event_id=key,
             tenant_id="t1",

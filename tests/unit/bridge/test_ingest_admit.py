@@ -9,7 +9,7 @@ import pytest
 
 from bridge.envelope import Accepted, Rejected, admit
 from bridge.observability import EventTypeTally
-from streams.engine import event_types as et
+from workflows.subjects import DEFAULT_SUBJECTS
 from workflows.wire import ObservedType
 
 
@@ -27,7 +27,7 @@ def _env(**fields: object) -> bytes:
 
 
 def _admit(payload: bytes, subject: str = "contact.created") -> Accepted | Rejected:
-    return admit(payload, subject=subject, max_bytes=100_000, subjects=et.DEFAULT_INBOUND_SUBJECTS)
+    return admit(payload, subject=subject, max_bytes=100_000, subjects=DEFAULT_SUBJECTS)
 
 
 @pytest.mark.parametrize(

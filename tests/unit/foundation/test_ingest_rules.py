@@ -20,6 +20,7 @@ from workflows.identifiers import (
 )
 from workflows.settings import Settings
 from workflows.subjects import (
+    DEFAULT_SUBJECTS,
     custom_type_problem,
     event_type_of,
     inbound_subjects,
@@ -75,7 +76,10 @@ def test_identifiers_within_the_rules_pass() -> None:
 
 def test_the_default_subjects_come_from_the_engine() -> None:
     settings = Settings()
-    assert inbound_subjects(settings) == et.DEFAULT_INBOUND_SUBJECTS
+    assert inbound_subjects(settings) == DEFAULT_SUBJECTS
+    # Derived from the event types: every platform type on its own subject, and the custom namespace.
+    assert set(DEFAULT_SUBJECTS) == set(et.PLATFORM_EVENT_TYPES) | {et.CUSTOM_SUBJECTS}
+    assert set(DEFAULT_SUBJECTS) == set(et.DEFAULT_INBOUND_SUBJECTS)
     assert {"form.submitted", "contact.snapshot", "events.>"} <= set(inbound_subjects(settings))
     assert set(et.PLATFORM_EVENT_TYPES) <= set(inbound_subjects(settings))
 
@@ -93,7 +97,7 @@ def test_subjects_are_configurable_and_checked() -> None:
 def test_the_custom_namespace_drops_its_prefix() -> None:
     assert event_type_of("events.order.placed") == "order.placed"
     assert event_type_of("form.submitted") == "form.submitted"
-    subjects = et.DEFAULT_INBOUND_SUBJECTS
+    subjects = DEFAULT_SUBJECTS
     assert custom_type_problem("order.placed", subjects) is None
     assert "internal" in (custom_type_problem("workflow.trigger.manual", subjects) or "")
     assert "subject of its own" in (custom_type_problem("contact.created", subjects) or "")

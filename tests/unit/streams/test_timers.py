@@ -10,7 +10,7 @@ from streams.definitions import DefinitionFeed
 from streams.keys import TIMER_PREFIX, prefix_end, schedule_key, timer_key
 from streams.sink import OutRecord
 from streams.store import MemoryPartitionStore
-from streams.timers import TimerPump, iso
+from streams.timers import TimerPump
 from tests.unit.engine.helpers import DAY, HOUR
 from tests.unit.streams.builders import (
     DELAY_MS,
@@ -31,6 +31,7 @@ from tests.unit.streams.builders import (
     schedule_workflow,
     subjects,
 )
+from workflows.wire import format_instant as iso
 
 REFIRE_S = 30.0
 
