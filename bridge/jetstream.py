@@ -18,12 +18,18 @@ from nats.js.errors import NotFoundError
 from bridge.config import OUTBOUND_SUBJECTS, BridgeSettings
 from workflows.settings import Settings
 from workflows.subjects import inbound_subjects
+from workflows.wire import (
+    NATS_DLQ_REASON_HEADER,
+    NATS_DLQ_SOURCE_HEADER,
+    NATS_DLQ_SUBJECT_HEADER,
+    NATS_MSG_ID_HEADER,
+)
 
 log = logging.getLogger("bridge.jetstream")
 
-REASON_HEADER = "Workflows-Dlq-Reason"
-SUBJECT_HEADER = "Workflows-Dlq-Subject"
-SOURCE_HEADER = "Workflows-Dlq-Source"
+REASON_HEADER = NATS_DLQ_REASON_HEADER
+SUBJECT_HEADER = NATS_DLQ_SUBJECT_HEADER
+SOURCE_HEADER = NATS_DLQ_SOURCE_HEADER
 _MAX_REASON = 1024
 
 
@@ -133,6 +139,6 @@ async def dead_letter(
         REASON_HEADER: _header_value(reason),
         SUBJECT_HEADER: original_subject,
         SOURCE_HEADER: source_id,
-        "Nats-Msg-Id": f"dlq:{source_id}",
+        NATS_MSG_ID_HEADER: f"dlq:{source_id}",
     }
     await js.publish(subject, payload, timeout=publish_timeout, headers=headers)

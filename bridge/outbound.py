@@ -27,7 +27,7 @@ from bridge.jetstream import dead_letter
 from bridge.observability import Backoff, Metrics, Supervised
 from bridge.platform import UnpublishableRecordError, to_platform
 from workflows.settings import Settings
-from workflows.wire import IDEMPOTENCY_HEADER, SUBJECT_HEADER
+from workflows.wire import IDEMPOTENCY_HEADER, NATS_MSG_ID_HEADER, SUBJECT_HEADER
 
 log = logging.getLogger("bridge.outbound")
 
@@ -132,7 +132,7 @@ class OutboundMirror(Supervised):
                 self._bridge.subject(subject.decode()),
                 body,
                 timeout=self._bridge.publish_timeout_s,
-                headers={"Nats-Msg-Id": msg_id},
+                headers={NATS_MSG_ID_HEADER: msg_id},
             )
         except NoStreamResponseError:
             if attempt >= self._bridge.no_stream_attempts:

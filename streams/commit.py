@@ -38,10 +38,11 @@ from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, R
 from streams.actions import HttpAction
 from streams.keys import POSITION_KEY
 from streams.metrics import Metrics
-from streams.processor import DLQ_REASON_HEADER, InRecord, Processor, UnitResult
+from streams.processor import InRecord, Processor, UnitResult
 from streams.runlog import RunLog
 from streams.sink import OutRecord, Sink
 from streams.store import PartitionStore
+from workflows.wire import DLQ_REASON_HEADER
 
 log = logging.getLogger("streams.worker")
 

@@ -41,10 +41,14 @@ from streams.keys import action_key, state_key, timer_key
 from streams.sink import Headers, OutRecord
 from streams.statecodec import decode_state, encode_state
 from streams.store import PartitionStore
-from workflows.wire import IDEMPOTENCY_HEADER, SUBJECT_HEADER, decode_events, partition_for
-
-DLQ_REASON_HEADER: Final = "dlq-reason"
-DLQ_SOURCE_HEADER: Final = "dlq-source"
+from workflows.wire import (
+    DLQ_REASON_HEADER,
+    DLQ_SOURCE_HEADER,
+    IDEMPOTENCY_HEADER,
+    SUBJECT_HEADER,
+    decode_events,
+    partition_for,
+)
 
 
 @dataclass(slots=True)

@@ -232,7 +232,7 @@ def publish(
     import orjson
     from nats.js.errors import NoStreamResponseError
 
-    from workflows.wire import envelope
+    from workflows.wire import NATS_MSG_ID_HEADER, envelope
 
     try:
         payload = orjson.loads(data)
@@ -251,7 +251,7 @@ def publish(
             subject = f"{subject_prefix}{event_type}"
             try:
                 ack = await nc.jetstream().publish(
-                    subject, orjson.dumps(message), headers={"Nats-Msg-Id": message["id"]}
+                    subject, orjson.dumps(message), headers={NATS_MSG_ID_HEADER: message["id"]}
                 )
             except NoStreamResponseError as exc:
                 raise typer.BadParameter(

@@ -34,8 +34,16 @@ from typing import Any
 import orjson
 from aiokafka.partitioner import murmur2
 
+# Header names. Kafka records: ``workflows.out`` (subject, idempotency key) and the worker's dead letters.
 SUBJECT_HEADER = "subject"
 IDEMPOTENCY_HEADER = "idempotency-key"
+DLQ_REASON_HEADER = "dlq-reason"
+DLQ_SOURCE_HEADER = "dlq-source"  # {topic}:{partition}:{offset} of the record dead-lettered
+# NATS messages: JetStream's de-duplication id, and the bridge's dead letters (workflows.dlq).
+NATS_MSG_ID_HEADER = "Nats-Msg-Id"
+NATS_DLQ_REASON_HEADER = "Workflows-Dlq-Reason"
+NATS_DLQ_SUBJECT_HEADER = "Workflows-Dlq-Subject"
+NATS_DLQ_SOURCE_HEADER = "Workflows-Dlq-Source"
 ACTIVE_SUFFIX = "active"
 OBSERVATIONS_EVENT_TYPES = "event_types"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
