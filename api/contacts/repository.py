@@ -1,5 +1,6 @@
 """All SQL of contact erasure: delete a tenant's contact's runs, steps and schedules, and take what they
-counted out of the stats counters, so the counters agree with the rows (the reconcile job finds no drift).
+counted out of the stats counters and the analytics read models, so both agree with the rows (the reconcile
+job finds no drift).
 
 Shared by the API (the DELETE request) and the projector (on ``workflow.contact.erased``, since events of the
 contact's cancelled runs may re-create rows after the API deleted them). The counter deltas are computed in
@@ -16,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.projector import repository as counters
+from api.projector.analytics_reconcile import take_out_runs
 
 _NODE_BUCKET = {
     "completed": "succeeded",
@@ -40,6 +42,7 @@ async def erase(conn: AsyncConnection, *, tenant_id: str, contact_id: str) -> Er
     ids: list[uuid.UUID] = [r.id for r in runs]
     if not ids:
         return Erased(0, 0)
+    await take_out_runs(conn, ids)  # from the rows about to go: the analytics read models agree with them
     await conn.execute(text("DELETE FROM workflow_schedules WHERE run_id = ANY(:ids)"), {"ids": ids})
     steps = await conn.execute(
         text(

@@ -7,6 +7,7 @@ differences are added in a READ COMMITTED transaction, so increments the project
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -41,6 +42,21 @@ def drift(truth: recount.Counts, cached: recount.Counts) -> recount.Counts:
         if delta:
             out[key] = delta
     return out
+
+
+async def take_out_runs(conn: AsyncConnection, run_ids: list[uuid.UUID]) -> None:
+    """Subtract what these runs count in every analytics read model (a contact's erasure, before its rows
+    go), so the read models keep agreeing with a recount. A goal's last time stays until the next reconcile
+    (a delta cannot lower a maximum)."""
+    for name, (_query, _table, keys, columns) in recount.MODELS.items():
+        counts = await recount.counts_of_runs(conn, name, run_ids)
+        negative = {key: {c: -n for c, n in figures.items()} for key, figures in counts.items()}
+        if not negative:
+            continue
+        if name == "goals":
+            await add_goals(conn, {key: (d.get("reached", 0), None) for key, d in negative.items()})
+        else:
+            await add_counts(conn, _MODELS[name], keys, columns, negative)
 
 
 async def reconcile_locked(conn: AsyncConnection) -> dict[str, int]:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.config import ApiSettings
 from api.outbox.records import derived_event_id
+from api.projector.analytics_reconcile import reconcile_analytics
 from api.projector.consumer import Projector
 from api.projector.reconcile import reconcile
 from api.projector.service import apply_batch
@@ -32,6 +33,7 @@ from tests.integration.api.runs_helpers import DAY_MS, T0, effects_for, run_even
 from workflows.settings import Settings
 
 pytestmark = pytest.mark.integration
+NO_ANALYTICS_DRIFT = {"nodes": 0, "edges": 0, "splits": 0, "goals": 0, "buckets": 0}
 
 
 async def _seed(
@@ -89,10 +91,13 @@ async def test_delete_contact_erases_the_callers_contact_only_and_keeps_counters
             text("SELECT count(*) FROM workflow_schedules WHERE run_id NOT IN (SELECT id FROM workflow_runs)")
         )
     assert orphans == 0
-    # Counters moved with the rows: nothing for the reconcile job to correct.
+    # Counters and analytics moved with the rows: nothing for the reconcile job to correct.
+    assert await reconcile_analytics(engine) == NO_ANALYTICS_DRIFT
     assert await reconcile(engine) == {"runs": 0, "nodes": 0}
     stats = (await client.get(f"/api/v1/workflows/{seeded['wf1']['id']}/stats", headers=as_a)).json()
     assert stats["data"]["totalRuns"] == total_before["data"]["totalRuns"] - 1
+    funnel = await client.get(f"/api/v1/workflows/{seeded['wf1']['id']}/stats/funnel", headers=as_a)
+    assert funnel.json()["data"]["nodes"][0]["entered"] == 1  # c2's run only
 
     # The erase request is queued for the contact's partition, like a run cancel, with a derived id.
     async with engine.connect() as conn:
@@ -194,6 +199,7 @@ async def test_projector_erases_again_on_contact_erased(
     assert len(runs) == 1
     assert runs[0].started_at.timestamp() * 1000 >= T0 + 9 * DAY_MS
     assert (await _rows(engine))[(TENANT_B, "c1")][0] == 1
+    assert await reconcile_analytics(engine) == NO_ANALYTICS_DRIFT
     assert await reconcile(engine) == {"runs": 0, "nodes": 0}
 
 
