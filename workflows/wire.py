@@ -34,6 +34,8 @@ from typing import Any
 import orjson
 from aiokafka.partitioner import murmur2
 
+from streams.engine.timeutil import format_iso
+
 # Header names. Kafka records: ``workflows.out`` (subject, idempotency key) and the worker's dead letters.
 SUBJECT_HEADER = "subject"
 IDEMPOTENCY_HEADER = "idempotency-key"
@@ -72,10 +74,9 @@ def now_ms() -> int:
 
 def format_instant(ms: int) -> str:
     """Epoch milliseconds as the envelope's ISO 8601 UTC time, e.g. ``2026-03-08T07:00:00.000Z``: the one
-    time format of every message and record the processes write."""
-    # Integer arithmetic: a float of seconds can round .123 down to .122.
-    instant = _EPOCH + timedelta(milliseconds=ms)
-    return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    time format of every message and record the processes write (the engine's own, so the engine, which
+    imports nothing of ours, and the processes write the same text)."""
+    return format_iso(ms)
 
 
 def iso_utc(at: datetime) -> str:

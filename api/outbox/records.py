@@ -4,7 +4,6 @@ and command envelopes for ``workflows.events``."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -76,23 +75,18 @@ def publish_event(
     contact_id: str,
     data: dict[str, Any],
 ) -> dict[str, Any]:
-    envelope = {
-        "id": event_id,
-        "type": event_type,
-        "tenantId": tenant_id,
-        "contactId": contact_id,
-        "occurredAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "data": data,
-    }
+    message = wire.envelope(
+        event_type, tenant_id=tenant_id, contact_id=contact_id, data=data, event_id=event_id
+    )
     # Keyed by contactId: the event lands on the contact's partition, in order with its other events.
     repository.add(
         session,
         topic=settings.events_topic,
         key=contact_id.encode(),
-        value=orjson.dumps(envelope),
+        value=orjson.dumps(message),
         tenant_id=tenant_id,
     )
-    return envelope
+    return message
 
 
 # Derived event ids: a retried request with the same Idempotency-Key yields the same event, hence the same
