@@ -24,12 +24,18 @@ import msgspec
 __all__ = [
     "ContactErasedRecord",
     "EnrolmentSkippedRecord",
+    "ProjectedRunEvent",
+    "ProjectedRunFields",
+    "ProjectedStepFields",
+    "RecordHead",
     "RunEventDecodeError",
     "RunEventRecord",
     "RunFields",
     "StepFields",
     "TriggerRef",
+    "decode_head",
     "decode_out_record",
+    "decode_projected",
 ]
 
 RUN_PREFIX: Final = "workflow.run."
@@ -120,8 +126,40 @@ class ContactErasedRecord(msgspec.Struct, rename="camel", omit_defaults=True):
     runs_cancelled: int | None = None
 
 
+class RecordHead(msgspec.Struct, rename="camel"):
+    """What tells the kinds apart: the record's ``kind`` and ``subject`` (any JSON, checked by the reader)."""
+
+    kind: Any = None
+    subject: Any = None
+
+
+class ProjectedRunFields(RunFields):
+    """The run fields with what the read model also keeps, as the engine wrote them: the trigger summary
+    whole, the run's context and its trigger data (redacted and bounded by the engine)."""
+
+    trigger_event: Any = None
+    context: Any = None
+    trigger_data: Any = None
+
+
+class ProjectedStepFields(StepFields):
+    """The step fields with the step's input and output."""
+
+    input: Any = None
+    output: Any = None
+
+
+class ProjectedRunEvent(RunEventRecord):
+    """A run event as the projector stores it (see :func:`decode_projected`)."""
+
+    run: ProjectedRunFields | None = None  # type: ignore[assignment]
+    step: ProjectedStepFields | None = None
+
+
 _RUN = msgspec.json.Decoder(RunEventRecord)
 _SKIPPED = msgspec.json.Decoder(EnrolmentSkippedRecord)
+_HEAD = msgspec.json.Decoder(RecordHead)
+_PROJECTED = msgspec.json.Decoder(ProjectedRunEvent)
 _ERASED = msgspec.json.Decoder(ContactErasedRecord)
 
 OutRunRecord = RunEventRecord | EnrolmentSkippedRecord | ContactErasedRecord
@@ -148,3 +186,23 @@ def decode_out_record(subject: str, value: bytes | None) -> OutRunRecord | None:
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise RunEventDecodeError(f"{subject} record: {exc}") from None
     return record
+
+
+def decode_head(value: bytes) -> RecordHead | None:
+    """The record's kind and subject; None when the record is JSON but not an object. Raises
+    :class:`RunEventDecodeError` for what is not JSON."""
+    try:
+        return _HEAD.decode(value)
+    except msgspec.ValidationError:
+        return None
+    except msgspec.DecodeError as exc:
+        raise RunEventDecodeError(f"not JSON: {exc}") from None
+
+
+def decode_projected(value: bytes) -> ProjectedRunEvent:
+    """A ``run_event`` record with everything the read model keeps (the log lines' decoder skips the
+    payloads); raises :class:`RunEventDecodeError` when a declared field has another shape."""
+    try:
+        return _PROJECTED.decode(value)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise RunEventDecodeError(f"run event: {exc}") from None

@@ -17,7 +17,9 @@ from typing import Any, Final
 import orjson
 
 from streams.engine import event_types
+from workflows import runevents
 from workflows.identifiers import contact_id_problem, node_id_problem, tenant_id_problem
+from workflows.runevents import ProjectedStepFields
 
 RUN_STATUSES: Final = frozenset({"running", "completed", "failed", "goal_reached", "cancelled", "exited"})
 TERMINAL: Final = RUN_STATUSES - {"running"}
@@ -114,6 +116,7 @@ class UndecodableError(ValueError):
 
 
 _NUL_ESCAPE: Final = b"\\u0000"
+NUL_REASON: Final = "a text value holds a NUL character (U+0000), which PostgreSQL cannot store"
 
 
 def _has_nul(value: Any) -> bool:
@@ -126,17 +129,10 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-def _step(run_id: uuid.UUID, raw: Any) -> StepRecord | None:
-    if raw is None:
+def _step(run_id: uuid.UUID, step: ProjectedStepFields | None) -> StepRecord | None:
+    if step is None:
         return None
-    if not isinstance(raw, dict):
-        raise UndecodableError("step is not an object")
-    node_id, node_type, visit, status = (
-        raw.get("nodeId"),
-        raw.get("nodeType"),
-        raw.get("visit", 1),
-        raw.get("status"),
-    )
+    node_id, node_type, visit, status = step.node_id, step.node_type, step.visit, step.status
     if not isinstance(node_id, str) or not isinstance(node_type, str) or status not in STEP_RANK:
         raise UndecodableError(
             f"step fields missing or invalid: {node_id!r:.120} {node_type!r:.60} {status!r}"
@@ -144,22 +140,22 @@ def _step(run_id: uuid.UUID, raw: Any) -> StepRecord | None:
     problem = node_id_problem(node_id)
     if problem:
         raise UndecodableError(problem)
-    if not isinstance(visit, int) or not 0 < visit < 2**31:
+    if not 0 < visit < 2**31:
         raise UndecodableError("step visit is not a positive 32-bit integer")
-    seq = raw.get("seq")
+    seq = step.seq
     return StepRecord(
         id=uuid.uuid5(STEP_NAMESPACE, f"{run_id}:{node_id}:{visit}"),
         node_id=node_id,
         node_type=node_type[:50],
         visit=visit,
-        seq=seq if isinstance(seq, int) and 0 <= seq < 2**31 else 0,
+        seq=seq if seq is not None and 0 <= seq < 2**31 else 0,
         status=status,
-        input=_obj(raw.get("input")),
-        output=_obj(raw.get("output")),
-        error_message=_text(raw.get("errorMessage"), 10_000),
-        started_at=ms(raw.get("startedAt")),
-        completed_at=ms(raw.get("completedAt")),
-        scheduled_at=ms(raw.get("scheduledAt")),
+        input=_obj(step.input),
+        output=_obj(step.output),
+        error_message=_text(step.error_message, 10_000),
+        started_at=ms(step.started_at),
+        completed_at=ms(step.completed_at),
+        scheduled_at=ms(step.scheduled_at),
     )
 
 
@@ -192,48 +188,69 @@ def _enrolment_skip(raw: dict[str, Any], tenant: str) -> EnrolmentSkip:
 
 
 def decode(value: bytes | None) -> RunEvent | EnrolmentSkip | ContactErased | None:
-    """None for records the projector does not apply; raises UndecodableError for broken ones."""
+    """None for records the projector does not apply; raises UndecodableError for broken ones. Run events
+    are read with the typed decoder the worker's log lines share (``workflows.runevents``)."""
     if not value:
         return None
     try:
-        raw = orjson.loads(value)
-    except orjson.JSONDecodeError as exc:
-        raise UndecodableError(f"not JSON: {exc}") from None
-    if not isinstance(raw, dict):
+        head = runevents.decode_head(value)
+    except runevents.RunEventDecodeError as exc:
+        raise UndecodableError(str(exc)) from None
+    if head is None:
         return None
-    kind, subject = raw.get("kind"), raw.get("subject")
-    if subject == event_types.CONTACT_ERASED or kind == "contact_erased":
-        return _erased(raw)
-    if kind not in ("run_event", "enrolment_skipped") and subject != event_types.RUN_ENROLMENT_SKIPPED:
+    kind, subject = head.kind, head.subject
+    erased = subject == event_types.CONTACT_ERASED or kind == "contact_erased"
+    if (
+        not erased
+        and kind not in ("run_event", "enrolment_skipped")
+        and subject != event_types.RUN_ENROLMENT_SKIPPED
+    ):
         return None
-    what = "run event" if kind == "run_event" else "enrolment skipped"
-    tenant, contact = _identity(what, raw.get("tenantId"), raw.get("contactId"))
     # PostgreSQL refuses NUL in text and in JSONB strings: the cheap byte check first, then the data.
-    if _NUL_ESCAPE in value and _has_nul(raw):
-        raise UndecodableError("a text value holds a NUL character (U+0000), which PostgreSQL cannot store")
+    raw: dict[str, Any] | None = None
+    if erased or kind != "run_event" or _NUL_ESCAPE in value:
+        raw = orjson.loads(value)  # the rare kinds, and a record that may hold a NUL: read whole
+        assert isinstance(raw, dict)  # the head decoded as an object
+    if erased:
+        assert raw is not None
+        return _erased(raw)
+    what = "run event" if kind == "run_event" else "enrolment skipped"
     if kind != "run_event":
+        assert raw is not None
+        tenant, contact = _identity(what, raw.get("tenantId"), raw.get("contactId"))
+        if _has_nul(raw):
+            raise UndecodableError(NUL_REASON)
         return _enrolment_skip(raw, tenant)
-    run = raw.get("run")
-    if not isinstance(run, dict):
+    try:
+        record = runevents.decode_projected(value)
+    except runevents.RunEventDecodeError as exc:
+        raise UndecodableError(str(exc)) from None
+    tenant, contact = _identity(what, record.tenant_id, record.contact_id)
+    if raw is not None and _has_nul(raw):
+        raise UndecodableError(NUL_REASON)
+    return _run_event(record, tenant, contact)
+
+
+def _run_event(record: runevents.ProjectedRunEvent, tenant: str, contact: str) -> RunEvent:
+    run = record.run
+    if run is None:
         raise UndecodableError("run_event without a run object")
     try:
-        run_id = uuid.UUID(str(raw.get("runId")))
-        workflow_id = uuid.UUID(str(run.get("workflowId")))
+        run_id = uuid.UUID(str(record.run_id))
+        workflow_id = uuid.UUID(str(run.workflow_id))
     except ValueError:
         raise UndecodableError("runId or workflowId is not a UUID") from None
-    key = raw.get("idempotencyKey")
-    version, status, started = run.get("workflowVersion"), run.get("status"), ms(run.get("startedAt"))
-    occurred = raw.get("occurredAt")
+    key, version, status = record.idempotency_key, run.workflow_version, run.status
+    started = ms(run.started_at)
     if not isinstance(key, str):
         raise UndecodableError("idempotencyKey missing")
-    if not isinstance(version, int) or status not in RUN_STATUSES or started is None:
+    if version is None or status not in RUN_STATUSES or started is None:
         raise UndecodableError(f"run fields invalid: version={version!r:.40} status={status!r:.40}")
-    if not isinstance(occurred, int):
+    if record.occurred_at is None:
         raise UndecodableError("occurredAt missing")
-    trigger, context, data = run.get("triggerEvent"), run.get("context"), run.get("triggerData")
-    trigger = dict(trigger) if isinstance(trigger, dict) else {}
-    if isinstance(data, dict):
-        trigger["data"] = data  # redacted and bounded by the engine
+    trigger = dict(run.trigger_event) if isinstance(run.trigger_event, dict) else {}
+    if isinstance(run.trigger_data, dict):
+        trigger["data"] = run.trigger_data  # redacted and bounded by the engine
     return RunEvent(
         key=key,
         tenant_id=tenant,
@@ -242,13 +259,13 @@ def decode(value: bytes | None) -> RunEvent | EnrolmentSkip | ContactErased | No
         workflow_id=workflow_id,
         workflow_version=version,
         status=status,
-        current_node_id=_text(run.get("currentNodeId"), 100),
-        goal_reached_id=_text(run.get("goalReachedId"), 100),
-        error_message=_text(run.get("errorMessage"), 10_000),
+        current_node_id=_text(run.current_node_id, 100),
+        goal_reached_id=_text(run.goal_reached_id, 100),
+        error_message=_text(run.error_message, 10_000),
         trigger_event=trigger,
-        context=context if isinstance(context, dict) else None,
+        context=run.context if isinstance(run.context, dict) else None,
         started_at=started,
-        completed_at=ms(run.get("completedAt")),
-        occurred_at=occurred,
-        step=_step(run_id, raw.get("step")),
+        completed_at=ms(run.completed_at),
+        occurred_at=record.occurred_at,
+        step=_step(run_id, record.step),
     )
