@@ -6,7 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Final
 
-__all__ = ["RUN_NAMESPACE", "action_key", "run_event_key", "run_id_for", "step_key", "timer_id_for"]
+__all__ = [
+    "RUN_NAMESPACE",
+    "action_key",
+    "node_step_key",
+    "run_event_key",
+    "run_id_for",
+    "timer_id_for",
+]
 
 # Fixed forever: changing it changes every run id ever derived.
 RUN_NAMESPACE: Final = uuid.UUID("6f1c2a4e-8d3b-5c7a-9e0f-1a2b3c4d5e6f")
@@ -20,9 +27,10 @@ def action_key(run_id: str, node_id: str, visit: int) -> str:
     return f"{run_id}:{node_id}:{visit}"
 
 
-def step_key(action: str, status: str) -> str:
-    """A node emits one step record per status it passes through (pending then completed)."""
-    return f"{action}:{status}"
+def node_step_key(run_id: str, node_id: str, visit: int, status: str) -> str:
+    """A step record's key: the node's action key and the status (a node emits one step record per status
+    it passes through, pending then completed)."""
+    return f"{run_id}:{node_id}:{visit}:{status}"
 
 
 def timer_id_for(action: str, timer_kind: str) -> str:

@@ -15,7 +15,6 @@ from streams.engine.state import Run
 __all__ = [
     "MAX_CONTEXT_BYTES",
     "MAX_TRIGGER_DATA_BYTES",
-    "context_and_trigger",
     "run_context",
     "trigger_data",
 ]
@@ -26,22 +25,6 @@ MAX_CONTEXT_BYTES: Final = 8 * 1024
 MAX_TRIGGER_DATA_BYTES: Final = 4 * 1024
 # Keys of an over-budget trigger data object that are still listed, so an operator sees its shape.
 _LISTED_KEYS: Final = 50
-
-
-def context_and_trigger(run: Run, memo: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A run event's ``context`` and ``triggerData``; ``memo`` (one step's) reuses them while the run's
-    variables and open/click flags have not changed."""
-    if memo is None:
-        return run_context(run), trigger_data(run)
-    state = (run.has_opened, run.has_clicked)
-    cached = memo.get(run.run_id)
-    if cached is not None and cached[0] == run.variables and cached[1] == state:
-        return cached[2], cached[3]
-    context = run_context(run)
-    data = cached[3] if cached is not None else trigger_data(run)  # a run's trigger never changes
-    # A shallow copy: variables are replaced by node id, never changed inside.
-    memo[run.run_id] = (dict(run.variables), state, context, data)
-    return context, data
 
 
 def run_context(run: Run) -> dict[str, Any]:

@@ -7,13 +7,13 @@ resumed. Run lifecycle events carry the run fields the projector stores.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from streams.engine import event_types as et
 from streams.engine.effects import CancelTimer, EmitRunEvent, ScheduleTimer
-from streams.engine.ids import action_key, run_event_key, step_key, timer_id_for
-from streams.engine.nodes import HANDLERS, Continue, Wait
-from streams.engine.readview import context_and_trigger
+from streams.engine.ids import action_key, node_step_key, run_event_key, timer_id_for
+from streams.engine.nodes import HANDLERS, Continue, Fail, Wait
+from streams.engine.readview import run_context, trigger_data
 from streams.engine.redact import redact_data
 from streams.engine.state import Run
 
@@ -41,40 +41,83 @@ _TERMINAL_EVENTS = {
 }
 
 
-def run_fields(run: Run, plan: Plan | None, memo: dict[str, Any] | None = None) -> dict[str, Any]:
+class RunShare:
+    """What the events of one run share within one step (``StepContext.memo``, by run id): the trigger
+    type and event summary, fixed for the run's life, and the redacted context and trigger data, kept while
+    the run's variables and open/click flags have not changed. A step records several nodes of one run;
+    rebuilding and redacting these for each record was most of a record's cost. The dicts are shared
+    between records: nothing changes a record once built."""
+
+    __slots__ = ("clicked", "context", "opened", "trigger_data", "trigger_event", "trigger_type", "variables")
+
+    def __init__(self, run: Run, plan: Plan | None) -> None:
+        trigger = run.trigger
+        trigger_event: dict[str, Any] = {
+            "id": trigger.get("id"),
+            "type": trigger.get("type"),
+            "occurredAt": trigger.get("occurredAt"),
+        }
+        if trigger.get("replayed"):
+            trigger_event["replayed"] = True  # enrolled by a backfill, not live
+        self.trigger_event = trigger_event
+        # None when the run's version is gone: the trigger type is then unknown.
+        self.trigger_type = plan.trigger_type if plan is not None else None
+        self.trigger_data = trigger_data(run)  # a run's trigger never changes
+        self.variables: dict[str, Any] = dict(run.variables)
+        self.opened = run.has_opened
+        self.clicked = run.has_clicked
+        self.context = run_context(run)
+
+    def refresh(self, run: Run) -> None:
+        """Keep the context current; cheap when nothing changed (the common case)."""
+        same_flags = run.has_opened is self.opened and run.has_clicked is self.clicked
+        if same_flags and run.variables == self.variables:
+            return
+        # A shallow copy: variables are replaced by node id, never changed inside.
+        self.variables = dict(run.variables)
+        self.opened = run.has_opened
+        self.clicked = run.has_clicked
+        self.context = run_context(run)
+
+
+_LOOKUP: Final[Any] = object()  # run_fields: look the run's plan up only if this step has not yet
+
+
+def run_fields(ctx: StepContext, run: Run, plan: Plan | None = _LOOKUP) -> dict[str, Any]:
     """What every run event carries. ``plan`` is the run's version (None when it is gone: the trigger type
-    and goal name are then unknown). ``workflowVersion`` and ``goalReachedId`` are the projector's names;
-    ``version``, ``triggerType``, ``goalId`` and ``goalName`` are the platform's. ``memo`` (one step's)
-    reuses the redacted context and trigger data while the run's variables have not changed: a step
-    records several nodes of one run, and redacting them again for each record was a third of its cost."""
-    trigger = run.trigger
-    trigger_event: dict[str, Any] = {
-        "id": trigger.get("id"),
-        "type": trigger.get("type"),
-        "occurredAt": trigger.get("occurredAt"),
-    }
-    if trigger.get("replayed"):
-        trigger_event["replayed"] = True  # enrolled by a backfill, not live
+    and goal name are then unknown); without it, the step's index is asked once per run.
+    ``workflowVersion`` and ``goalReachedId`` are the projector's names; ``version``, ``triggerType``,
+    ``goalId`` and ``goalName`` are the platform's. ``context`` and ``triggerData`` are for the run read
+    model only (the bridge publishes neither): see streams.engine.readview."""
+    share: RunShare | None = ctx.memo.get(run.run_id)
+    if share is None:
+        if plan is _LOOKUP:
+            plan = ctx.definitions.plan(run.workflow_id, run.version)
+        share = ctx.memo[run.run_id] = RunShare(run, plan)
+    else:
+        share.refresh(run)
+    goal_id = run.goal_reached_id
     fields: dict[str, Any] = {
         "workflowId": run.workflow_id,
         "workflowVersion": run.version,
         "version": run.version,
         "runId": run.run_id,
-        "triggerType": plan.trigger_type if plan is not None else None,
+        "triggerType": share.trigger_type,
         "status": run.status,
         "currentNodeId": run.current_node_id,
-        "goalReachedId": run.goal_reached_id,
+        "goalReachedId": goal_id,
         "errorMessage": run.error_message,
-        "triggerEvent": trigger_event,
+        "triggerEvent": share.trigger_event,
         "startedAt": run.started_at,
         "completedAt": run.completed_at,
     }
-    goal_id = run.goal_reached_id
     if goal_id is not None:
+        if plan is _LOOKUP:
+            plan = ctx.definitions.plan(run.workflow_id, run.version)
         fields["goalId"] = goal_id
         fields["goalName"] = _goal_name(plan, goal_id)
-    # For the run read model only (the bridge publishes neither): see streams.engine.readview.
-    fields["context"], fields["triggerData"] = context_and_trigger(run, memo)
+    fields["context"] = share.context
+    fields["triggerData"] = share.trigger_data
     return fields
 
 
@@ -86,12 +129,7 @@ def _goal_name(plan: Plan | None, goal_id: str) -> str | None:
     return None
 
 
-def _configured_input(node: PlanNode) -> dict[str, Any]:
-    return node.record_input if node.record_input is not None else redact_data(node.data)
-
-
-def _plan_of(ctx: StepContext, run: Run) -> Plan | None:
-    return ctx.definitions.plan(run.workflow_id, run.version)
+_DONE: Final = frozenset({"completed", "failed", "skipped"})
 
 
 def emit_step(
@@ -106,9 +144,13 @@ def emit_step(
     started_at: int | None = None,
     scheduled_at: int | None = None,
     recorded: dict[str, Any] | None = None,
+    plan: Plan | None = _LOOKUP,
 ) -> None:
-    key = action_key(run.run_id, node.id, visit)
-    done = status in ("completed", "failed", "skipped")
+    now = ctx.now
+    if recorded is None:
+        # Redacted: the record is published, stored and served; the executor got the real values. A node
+        # that rendered what it sent (a message) records that instead of its configuration.
+        recorded = node.record_input if node.record_input is not None else redact_data(node.data)
     record = {
         "nodeId": node.id,
         "nodeType": node.type,
@@ -117,25 +159,23 @@ def emit_step(
         # readers order by this. A run never branches in parallel, so a node's records share one seq.
         "seq": sum(run.visits.values()),
         "status": status,
-        # Redacted: the record is published, stored and served; the executor got the real values. A node
-        # that rendered what it sent (a message) records that instead of its configuration.
-        "input": recorded if recorded is not None else _configured_input(node),
+        "input": recorded,
         "output": output if output is not None else {},
         "errorMessage": error,
-        "startedAt": started_at if started_at is not None else ctx.now,
-        "completedAt": ctx.now if done else None,
+        "startedAt": started_at if started_at is not None else now,
+        "completedAt": now if status in _DONE else None,
         "scheduledAt": scheduled_at,
     }
-    ctx.emit(
+    ctx.effects.append(
         EmitRunEvent(
             ctx.tenant_id,
             ctx.contact_id,
             run.run_id,
             node.id,
-            step_key(key, status),
+            node_step_key(run.run_id, node.id, visit, status),
             et.NODE_EXECUTED,
-            ctx.now,
-            run_fields(run, _plan_of(ctx, run), ctx.memo),
+            now,
+            run_fields(ctx, run, plan),
             record,
         )
     )
@@ -145,7 +185,7 @@ def cancel_wait_timer(ctx: StepContext, run: Run, node_id: str | None) -> None:
     """Cancel the timer the run waits on, if any (the pump deletes the key; a late firing is a no-op)."""
     if run.wait_timer_id is None or run.wait_due_at is None:
         return
-    ctx.emit(
+    ctx.effects.append(
         CancelTimer(
             ctx.tenant_id,
             ctx.contact_id,
@@ -161,7 +201,7 @@ def cancel_wait_timer(ctx: StepContext, run: Run, node_id: str | None) -> None:
 def start_run(ctx: StepContext, run: Run, plan: Plan) -> None:
     """Record a new run and execute it."""
     ctx.add_run(run)
-    ctx.emit(
+    ctx.effects.append(
         EmitRunEvent(
             ctx.tenant_id,
             ctx.contact_id,
@@ -170,7 +210,7 @@ def start_run(ctx: StepContext, run: Run, plan: Plan) -> None:
             run_event_key(run.run_id, et.RUN_STARTED),
             et.RUN_STARTED,
             ctx.now,
-            run_fields(run, plan, ctx.memo),
+            run_fields(ctx, run, plan),
             None,
         )
     )
@@ -188,7 +228,7 @@ def end_run(
     run.goal_reached_id = goal_id
     run.completed_at = ctx.now
     event_type = _TERMINAL_EVENTS[status]
-    ctx.emit(
+    ctx.effects.append(
         EmitRunEvent(
             ctx.tenant_id,
             ctx.contact_id,
@@ -197,7 +237,7 @@ def end_run(
             run_event_key(run.run_id, event_type),
             event_type,
             ctx.now,
-            run_fields(run, _plan_of(ctx, run), ctx.memo),
+            run_fields(ctx, run),
             None,
         )
     )
@@ -219,11 +259,12 @@ def advance(ctx: StepContext, run: Run, plan: Plan, node_id: str | None) -> None
             end_run(ctx, run, "failed", error=f"node {node_id!r} does not exist in version {plan.version}")
             return
         run.current_node_id = node_id
-        visit = run.visits.get(node_id, 0) + 1
-        run.visits[node_id] = visit
+        visits = run.visits
+        visit = visits.get(node_id, 0) + 1
+        visits[node_id] = visit
         key = action_key(run.run_id, node_id, visit)
         outcome = HANDLERS[node.type].execute(ctx, run, plan, node, key)
-        if isinstance(outcome, Continue):
+        if type(outcome) is Continue:
             if outcome.variables:
                 run.variables.update(outcome.variables)
             emit_step(
@@ -235,26 +276,37 @@ def advance(ctx: StepContext, run: Run, plan: Plan, node_id: str | None) -> None
                 output=outcome.output,
                 error=outcome.reason,
                 recorded=outcome.input,
+                plan=plan,
             )
             node_id = outcome.target
-        elif isinstance(outcome, Wait):
-            begin_wait(ctx, run, node, visit, key, outcome)
+        elif type(outcome) is Wait:
+            begin_wait(ctx, run, node, visit, key, outcome, plan=plan)
             return
         else:
-            emit_step(ctx, run, node, visit, "failed", error=outcome.message)
+            assert isinstance(outcome, Fail)
+            emit_step(ctx, run, node, visit, "failed", error=outcome.message, plan=plan)
             end_run(ctx, run, "failed", error=f"node {node.id!r} ({node.type}) failed: {outcome.message}")
             return
     end_run(ctx, run, "failed", error="run exceeded the node count of its workflow (corrupted definition)")
 
 
-def begin_wait(ctx: StepContext, run: Run, node: PlanNode, visit: int, key: str, wait: Wait) -> None:
+def begin_wait(
+    ctx: StepContext,
+    run: Run,
+    node: PlanNode,
+    visit: int,
+    key: str,
+    wait: Wait,
+    *,
+    plan: Plan | None = _LOOKUP,
+) -> None:
     timer_id = timer_id_for(key, wait.timer_kind)
     run.wait_timer_id = timer_id
     run.wait_due_at = wait.due_at
     run.wait_kind = wait.timer_kind
     run.wait_action_key = wait.action_key
     run.wait_started_at = ctx.now
-    ctx.emit(
+    ctx.effects.append(
         ScheduleTimer(
             ctx.tenant_id,
             ctx.contact_id,
@@ -270,13 +322,20 @@ def begin_wait(ctx: StepContext, run: Run, node: PlanNode, visit: int, key: str,
     # message held by its send window or by a frequency cap, or a parent waiting for its sub-workflow.
     if wait.action_key is None:
         emit_step(
-            ctx, run, node, visit, "pending", output={"waitingFor": wait.timer_kind}, scheduled_at=wait.due_at
+            ctx,
+            run,
+            node,
+            visit,
+            "pending",
+            output={"waitingFor": wait.timer_kind},
+            scheduled_at=wait.due_at,
+            plan=plan,
         )
     else:
         output: dict[str, Any] = {"waitingFor": wait.timer_kind, "timeoutAt": wait.due_at}
         if wait.timer_kind == et.TIMER_SUBWORKFLOW:
             output["childRunId"] = wait.action_key
-        emit_step(ctx, run, node, visit, "running", output=output)
+        emit_step(ctx, run, node, visit, "running", output=output, plan=plan)
 
 
 def finish_wait(ctx: StepContext, run: Run, plan: Plan, *, output: dict[str, Any] | None = None) -> None:
@@ -304,6 +363,7 @@ def finish_wait(ctx: StepContext, run: Run, plan: Plan, *, output: dict[str, Any
         output=output if output is not None else {"scheduledAt": scheduled, "waited": True},
         started_at=started,
         scheduled_at=scheduled,
+        plan=plan,
     )
     advance(ctx, run, plan, node.next)
 
@@ -321,7 +381,7 @@ def fail_action(ctx: StepContext, run: Run, plan: Plan, message: str, *, timer_f
     started = run.wait_started_at
     run.clear_wait()
     visit = run.visits.get(node.id, 1)
-    emit_step(ctx, run, node, visit, "failed", error=message, started_at=started)
+    emit_step(ctx, run, node, visit, "failed", error=message, started_at=started, plan=plan)
     if node.data.get("continueOnError") is True:
         run.variables[node.id] = {"error": message}
         advance(ctx, run, plan, node.next)

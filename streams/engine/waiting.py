@@ -58,18 +58,21 @@ def settle(
             recorded=outcome.input,
             started_at=started,
             scheduled_at=scheduled,
+            plan=plan,
         )
         advance(ctx, run, plan, outcome.target)
     elif isinstance(outcome, Fail):
-        emit_step(ctx, run, node, visit, "failed", error=outcome.message, started_at=started)
+        emit_step(ctx, run, node, visit, "failed", error=outcome.message, started_at=started, plan=plan)
         end_run(ctx, run, "failed", error=f"node {node.id!r} ({node.type}) failed: {outcome.message}")
     elif timer_fired and outcome.due_at > ctx.now:
         # A message held by a frequency cap whose slot another workflow took meanwhile: wait again, on a
         # timer of its own (the due time in its id: a timer id is scheduled once).
         key = f"{action_key(run.run_id, node.id, visit)}@{outcome.due_at}"
-        begin_wait(ctx, run, node, visit, key, outcome)
+        begin_wait(ctx, run, node, visit, key, outcome, plan=plan)
     else:  # otherwise a resumed node never waits again: a handler bug, not a contact's data
-        emit_step(ctx, run, node, visit, "failed", error="the node waited again", started_at=started)
+        emit_step(
+            ctx, run, node, visit, "failed", error="the node waited again", started_at=started, plan=plan
+        )
         end_run(ctx, run, "failed", error=f"node {node.id!r} ({node.type}) waited again after resuming")
 
 

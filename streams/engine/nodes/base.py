@@ -26,8 +26,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Branch", "Continue", "Fail", "NodeHandler", "Outcome", "Wait"]
 
+# Outcomes are built on every node visit and read once by the runner: plain slotted dataclasses, not
+# frozen ones (a frozen dataclass sets each field through object.__setattr__, several times slower).
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class Continue:
     """The node is done; go to ``target`` (None ends the run as completed). ``input``, when set, is what the
     step record shows as the node's input (what it actually sent, redacted) instead of its configuration.
@@ -42,7 +45,7 @@ class Continue:
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Wait:
     """The run waits for a timer (delay, wait_until, a send window, an event's timeout) or for an action
     result guarded by a timeout timer (``action_key`` set)."""
@@ -52,7 +55,7 @@ class Wait:
     action_key: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Fail:
     message: str
 
