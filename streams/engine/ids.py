@@ -3,6 +3,7 @@ the same events yields the same ids and every consumer downstream can drop dupli
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Final
 
@@ -19,8 +20,18 @@ __all__ = [
 RUN_NAMESPACE: Final = uuid.UUID("6f1c2a4e-8d3b-5c7a-9e0f-1a2b3c4d5e6f")
 
 
+_NAMESPACE_BYTES: Final = RUN_NAMESPACE.bytes
+
+
 def run_id_for(tenant_id: str, workflow_id: str, contact_id: str, event_id: str) -> str:
-    return str(uuid.uuid5(RUN_NAMESPACE, f"{tenant_id}:{workflow_id}:{contact_id}:{event_id}"))
+    """``str(uuid.uuid5(RUN_NAMESPACE, "{tenant}:{workflow}:{contact}:{event}"))``, computed without the
+    UUID object (a third of the cost; a test holds it to uuid5)."""
+    name = f"{tenant_id}:{workflow_id}:{contact_id}:{event_id}"
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode()).digest()[:16])  # noqa: S324
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def action_key(run_id: str, node_id: str, visit: int) -> str:

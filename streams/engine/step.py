@@ -44,7 +44,7 @@ __all__ = ["ERASED_REASON", "Transition", "step"]
 ERASED_REASON: Final = "cancelled: contact erased"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # one per event; not frozen: a frozen dataclass's __init__ costs several times more
 class Transition:
     state: ContactState
     effects: list[Effect]

@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
-from streams.engine.conditions import MISSING, Scope, compile_path
+from streams.engine.conditions import MISSING, Getter, Scope, compile_path
 
 __all__ = ["UrlError", "json_body", "render", "render_url", "static_host"]
 
 _PLACEHOLDER: Final = re.compile(r"\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}")
+
+
+@lru_cache(maxsize=4096)
+def _getter(path: str) -> Getter:
+    """A placeholder's compiled path: the same few paths come back on every render (getters are pure)."""
+    return compile_path(path)
 
 
 def _text(value: Any) -> str:
@@ -36,9 +43,9 @@ def render(value: Any, scope: Scope) -> Any:
             return value
         whole = _PLACEHOLDER.fullmatch(value)
         if whole:
-            resolved = compile_path(whole.group(1))(scope)
+            resolved = _getter(whole.group(1))(scope)
             return None if resolved is MISSING else resolved
-        return _PLACEHOLDER.sub(lambda m: _text(compile_path(m.group(1))(scope)), value)
+        return _PLACEHOLDER.sub(lambda m: _text(_getter(m.group(1))(scope)), value)
     if isinstance(value, list):
         return [render(v, scope) for v in value]
     if isinstance(value, dict):
@@ -77,7 +84,7 @@ def render_url(template: str, scope: Scope, *, host: str | None) -> str:
         leading = template.startswith("{{")
 
         def substitute(match: re.Match[str]) -> str:
-            text = _text(compile_path(match.group(1))(scope))
+            text = _text(_getter(match.group(1))(scope))
             return text if leading and match.start() == 0 else quote(text, safe="")
 
         rendered = _PLACEHOLDER.sub(substitute, template)

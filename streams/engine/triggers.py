@@ -101,17 +101,20 @@ def start_triggered_runs(
     event = ctx.event
     if event.type in et.TARGETED_TRIGGER_TYPES:
         targeted = _targeted_plan(ctx)
-        plans: tuple[Plan, ...] = (targeted,) if targeted is not None else ()
+        plans: list[Plan] = [targeted] if targeted is not None else []
     else:
         matcher = ctx.definitions.matcher(event.tenant_id, event.type)
         if matcher.empty:
             return  # most events (opens, timers, results) start nothing: skip building a scope
         scope = ctx.event_scope(None)  # one scope for every trigger: conditions only read it
-        plans = tuple(
+        # All matches first: a run started here may change the profile the other triggers must not see.
+        plans = [
             p
             for p in matcher.candidates(scope)
             if (only_workflow is None or p.workflow_id == only_workflow) and _matches(ctx, p, scope)
-        )
+        ]
+        if not plans:
+            return
     summary: dict[str, Any] | None = None
     for plan in plans:
         if not _may_enter(ctx, plan):

@@ -3,6 +3,7 @@ remove_from_segment (membership changes arrive later as segment.member.* events 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -33,9 +34,10 @@ def _split_updates(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
 
 
 def _update_contact(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
-    scope = ctx.run_scope(run)
-    attributes = render(node.config["attributes"], scope)
-    fields = render(node.config["fields"], scope)
+    attributes, fields = node.config["attributes"], node.config["fields"]
+    if node.config["templated"]:
+        scope = ctx.run_scope(run)
+        attributes, fields = render(attributes, scope), render(fields, scope)
     ctx.update_profile(attributes, fields)
     ctx.emit(UpdateContact(ctx.tenant_id, ctx.contact_id, run.run_id, node.id, key, attributes, fields))
     return Continue(node.next, {"attributes": attributes, "fields": fields})
@@ -43,6 +45,9 @@ def _update_contact(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key:
 
 def _prepare_update(node: PlanNode) -> None:
     node.config["attributes"], node.config["fields"] = _split_updates(node.data)
+    # Decided once per compiled node: without a placeholder the maps are sent (and recorded) as they are.
+    maps = [node.config["attributes"], node.config["fields"]]
+    node.config["templated"] = "{{" in json.dumps(maps, default=str)
 
 
 def _add_tag(ctx: StepContext, run: Run, plan: Plan, node: PlanNode, key: str) -> Outcome:
