@@ -139,9 +139,21 @@ def window_zone(window: SendWindow, contact_zone: Any, workflow_zone: Any) -> Zo
     return utc
 
 
-def is_open(window: SendWindow, now: int, tz: ZoneInfo) -> bool:
+_UTC: Final = zone("UTC")
+_DAY_MS: Final = _DAY_S * 1000
+_EPOCH_WEEKDAY: Final = 3  # 1970-01-01 was a Thursday
+
+
+def _local_day_and_second(now: int, tz: ZoneInfo) -> tuple[int, int]:
+    """(weekday, second of the day) of ``now`` in ``tz``; in UTC, plain arithmetic (no datetime)."""
+    if tz is _UTC:
+        return (now // _DAY_MS + _EPOCH_WEEKDAY) % 7, now // 1000 % _DAY_S
     local = datetime.fromtimestamp(now / 1000, tz)
-    day, secs = local.weekday(), local.hour * 3600 + local.minute * 60 + local.second
+    return local.weekday(), local.hour * 3600 + local.minute * 60 + local.second
+
+
+def is_open(window: SendWindow, now: int, tz: ZoneInfo) -> bool:
+    day, secs = _local_day_and_second(now, tz)
     start, end = window.start_s, window.end_s
     if start == end:
         return day in window.days
@@ -152,6 +164,15 @@ def is_open(window: SendWindow, now: int, tz: ZoneInfo) -> bool:
 
 def next_open(window: SendWindow, now: int, tz: ZoneInfo) -> int:
     """The first opening of the window after ``now`` (wall-clock start on a listed day)."""
+    if tz is _UTC:  # no gaps, no folds: days are 86,400 s
+        first_day = now // _DAY_MS
+        for offset in range(9):
+            day_number = first_day + offset
+            if (day_number + _EPOCH_WEEKDAY) % 7 in window.days:
+                candidate = day_number * _DAY_MS + window.start_s * 1000
+                if candidate > now:
+                    return candidate
+        return now
     today = datetime.fromtimestamp(now / 1000, tz).date()
     hour, minute = divmod(window.start_s // 60, 60)
     for offset in range(9):  # a week, plus days a zone may skip
