@@ -19,7 +19,7 @@ Re-entry caps: a contact has at most ``settings.maxActiveRunsPerContact`` active
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from streams.engine import event_types as et
 from streams.engine.effects import EnrolmentSkipped
@@ -66,10 +66,13 @@ def _targeted_plan(ctx: StepContext) -> Plan | None:
     return plan if plan.trigger_predicate(ctx.event_scope(None)) else None
 
 
+_SEGMENT_TRIGGERS: Final = frozenset({"segment_entry", "segment_exit"})
+
+
 def _matches(ctx: StepContext, plan: Plan, scope: Scope) -> bool:
-    if plan.trigger_type in ("segment_entry", "segment_exit") and ctx.event.data.get(
+    if plan.trigger_type in _SEGMENT_TRIGGERS and ctx.event.data.get("segmentId") != plan.trigger_data.get(
         "segmentId"
-    ) != plan.trigger_data.get("segmentId"):
+    ):
         return False
     return plan.trigger_predicate(scope)
 
@@ -108,10 +111,12 @@ def start_triggered_runs(
             return  # most events (opens, timers, results) start nothing: skip building a scope
         scope = ctx.event_scope(None)  # one scope for every trigger: conditions only read it
         # All matches first: a run started here may change the profile the other triggers must not see.
+        # Event triggers (most candidates, and all of a large scan) test only their predicate.
         plans = [
             p
             for p in matcher.candidates(scope)
-            if (only_workflow is None or p.workflow_id == only_workflow) and _matches(ctx, p, scope)
+            if (only_workflow is None or p.workflow_id == only_workflow)
+            and (p.trigger_predicate(scope) if p.trigger_type == "event" else _matches(ctx, p, scope))
         ]
         if not plans:
             return
