@@ -82,8 +82,17 @@ class SendMessage(_Base):
     SUBJECT: ClassVar[str | None] = et.MESSAGE_SEND
 
     def to_dict(self) -> dict[str, Any]:
-        d = self._head()
-        d.update(self.sender)
+        d: dict[str, Any] = {
+            "kind": self.kind,
+            "subject": self.SUBJECT,
+            "tenantId": self.tenant_id,
+            "contactId": self.contact_id,
+            "runId": self.run_id,
+            "nodeId": self.node_id,
+            "idempotencyKey": self.idempotency_key,
+        }
+        if self.sender:
+            d.update(self.sender)
         d["workflowId"] = self.workflow_id
         d["channel"] = self.channel
         d["templateId"] = self.template_id
@@ -116,9 +125,16 @@ class AddTag(_Base):
     SUBJECT: ClassVar[str | None] = et.CONTACT_COMMAND_ADD_TAG
 
     def to_dict(self) -> dict[str, Any]:
-        d = self._head()
-        d["tag"] = self.tag
-        return d
+        return {
+            "kind": self.kind,
+            "subject": self.SUBJECT,
+            "tenantId": self.tenant_id,
+            "contactId": self.contact_id,
+            "runId": self.run_id,
+            "nodeId": self.node_id,
+            "idempotencyKey": self.idempotency_key,
+            "tag": self.tag,
+        }
 
 
 @dataclass(slots=True)
@@ -223,11 +239,18 @@ class ScheduleTimer(_Base):
     route: ClassVar[str] = "timer"
 
     def to_dict(self) -> dict[str, Any]:
-        d = self._head()
-        d["timerId"] = self.timer_id
-        d["dueAt"] = self.due_at
-        d["timerKind"] = self.timer_kind
-        return d
+        return {
+            "kind": self.kind,
+            "subject": self.SUBJECT,
+            "tenantId": self.tenant_id,
+            "contactId": self.contact_id,
+            "runId": self.run_id,
+            "nodeId": self.node_id,
+            "idempotencyKey": self.idempotency_key,
+            "timerId": self.timer_id,
+            "dueAt": self.due_at,
+            "timerKind": self.timer_kind,
+        }
 
 
 @dataclass(slots=True)
@@ -272,7 +295,7 @@ class EmitRunEvent(_Base):
     def to_dict(self) -> dict[str, Any]:
         # The most frequent effect: one literal. run and step are never changed once built: no copies.
         return {
-            "kind": "run_event",
+            "kind": self.kind,
             "subject": self.event_type,
             "tenantId": self.tenant_id,
             "contactId": self.contact_id,

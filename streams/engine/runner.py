@@ -42,13 +42,13 @@ _TERMINAL_EVENTS = {
 
 
 class RunShare:
-    """What the events of one run share within one step (``StepContext.memo``, by run id): the trigger
-    type and event summary, fixed for the run's life, and the redacted context and trigger data, kept while
-    the run's variables and open/click flags have not changed. A step records several nodes of one run;
-    rebuilding and redacting these for each record was most of a record's cost. The dicts are shared
-    between records: nothing changes a record once built."""
+    """What the events of one run share within one step (``StepContext.memo``, by run id): the run fields
+    fixed for the run's life (ids, version, trigger type and event, start), and the redacted context and
+    trigger data, kept while the run's variables and open/click flags have not changed. A step records
+    several nodes of one run; rebuilding and redacting these for each record was most of a record's cost.
+    Nested dicts are shared between records: nothing changes a record once built."""
 
-    __slots__ = ("clicked", "context", "opened", "trigger_data", "trigger_event", "trigger_type", "variables")
+    __slots__ = ("clicked", "context", "fixed", "opened", "trigger_data", "variables")
 
     def __init__(self, run: Run, plan: Plan | None) -> None:
         trigger = run.trigger
@@ -59,9 +59,16 @@ class RunShare:
         }
         if trigger.get("replayed"):
             trigger_event["replayed"] = True  # enrolled by a backfill, not live
-        self.trigger_event = trigger_event
-        # None when the run's version is gone: the trigger type is then unknown.
-        self.trigger_type = plan.trigger_type if plan is not None else None
+        self.fixed: dict[str, Any] = {
+            "workflowId": run.workflow_id,
+            "workflowVersion": run.version,
+            "version": run.version,
+            "runId": run.run_id,
+            # None when the run's version is gone: the trigger type is then unknown.
+            "triggerType": plan.trigger_type if plan is not None else None,
+            "triggerEvent": trigger_event,
+            "startedAt": run.started_at,
+        }
         self.trigger_data = trigger_data(run)  # a run's trigger never changes
         self.variables: dict[str, Any] = dict(run.variables)
         self.opened = run.has_opened
@@ -96,21 +103,13 @@ def run_fields(ctx: StepContext, run: Run, plan: Plan | None = _LOOKUP) -> dict[
         share = ctx.memo[run.run_id] = RunShare(run, plan)
     else:
         share.refresh(run)
+    fields = share.fixed.copy()  # then what changes as the run moves
     goal_id = run.goal_reached_id
-    fields: dict[str, Any] = {
-        "workflowId": run.workflow_id,
-        "workflowVersion": run.version,
-        "version": run.version,
-        "runId": run.run_id,
-        "triggerType": share.trigger_type,
-        "status": run.status,
-        "currentNodeId": run.current_node_id,
-        "goalReachedId": goal_id,
-        "errorMessage": run.error_message,
-        "triggerEvent": share.trigger_event,
-        "startedAt": run.started_at,
-        "completedAt": run.completed_at,
-    }
+    fields["status"] = run.status
+    fields["currentNodeId"] = run.current_node_id
+    fields["goalReachedId"] = goal_id
+    fields["errorMessage"] = run.error_message
+    fields["completedAt"] = run.completed_at
     if goal_id is not None:
         if plan is _LOOKUP:
             plan = ctx.definitions.plan(run.workflow_id, run.version)
