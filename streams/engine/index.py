@@ -166,6 +166,8 @@ class DefinitionIndex:
         key = (tenant_id, event_type)
         matcher = self._matchers.get(key)
         if matcher is None:
+            if not self._by_key.get(key):
+                return _NO_MATCHER  # most events start nothing; not cached, see candidates
             plans = self.candidate_plans(tenant_id, event_type)
             if not plans:
                 return _NO_MATCHER
