@@ -196,7 +196,7 @@ class CommitUnit:
         for lateness in result.timer_lateness_ms:
             m.timer_lateness.observe(lateness / 1000)
         if self._run_log is not None:
-            self._run_log.unit(result.outputs)
+            self._run_log.write(result.run_lines)
 
 
 def _too_large_note(dlq_topic: str, record: OutRecord) -> OutRecord:

@@ -39,6 +39,8 @@ from streams.engine import (
 )
 from streams.engine import event_types as et
 from streams.keys import action_key, state_key, timer_key
+from streams.runlog import LOGGED_SUBJECTS, line_of
+from streams.runlog import enabled as run_log_enabled
 from streams.sink import Headers, OutRecord
 from streams.statecodec import decode_state, encode_state
 from streams.store import PartitionStore
@@ -76,6 +78,9 @@ class UnitResult:
     step_seconds: float = 0.0
     produced_at_ms: list[int] = field(default_factory=list)
     timer_lateness_ms: list[int] = field(default_factory=list)
+    # The run log lines of the outputs (streams.runlog), built from the dicts they were encoded from; empty
+    # when the run log is off.
+    run_lines: list[dict[str, Any]] = field(default_factory=list)
 
     def changes(self, partition: int) -> dict[bytes, bytes | None]:
         merged = dict(self.timer_changes.get(partition, {}))
@@ -114,11 +119,17 @@ class Processor:
         self._same_partitions = out_partitions == partitions
         # One subject header per subject, shared by every record of it (aiokafka only reads headers).
         self._subject_headers: dict[str, tuple[str, bytes]] = {}
+        self._lines = False  # whether this unit builds run log lines
+        # contact id -> the partition it hashes to, kept across units (murmur2 per event costs); bounded.
+        self._homes: dict[str, int] = {}
 
     def process(self, records: Sequence[InRecord], now: int) -> UnitResult:
         result = UnitResult()
         unit = _Unit()
-        homes: dict[str, int] = {}  # contact -> the partition its id hashes to
+        self._lines = run_log_enabled()
+        homes = self._homes
+        if len(homes) > _HOMES_KEPT:
+            homes.clear()
         started = time.perf_counter()
         for record in records:
             try:
@@ -243,6 +254,8 @@ class Processor:
             else:
                 unit.erased.discard(key)
         result.outputs.extend(staged.outputs)
+        if staged.lines:
+            result.run_lines.extend(staged.lines)
         if staged.timers:
             result.timer_changes.setdefault(partition, {}).update(staged.timers)
         for name in staged.run_events:
@@ -275,6 +288,7 @@ class Processor:
             subject_header = self._subject_headers.get(subject)
             if subject_header is None:
                 subject_header = self._subject_headers[subject] = (SUBJECT_HEADER, subject.encode())
+            payload = effect.to_dict()
             staged.outputs.append(
                 OutRecord(
                     self.out_topic,
@@ -283,10 +297,14 @@ class Processor:
                     if self._same_partitions
                     else partition_for(effect.contact_id, self.out_partitions),
                     effect.contact_id.encode(),
-                    _dumps(effect.to_dict()),
+                    _dumps(payload),
                     [subject_header, (IDEMPOTENCY_HEADER, effect.idempotency_key.encode())],
                 )
             )
+            if self._lines and subject in LOGGED_SUBJECTS:
+                line = line_of(subject, payload)
+                if line is not None:
+                    staged.lines.append(line)
             if effect.kind == "run_event" and subject != et.NODE_EXECUTED:
                 staged.run_events.append(subject.removeprefix("workflow.run."))
         elif route == "timer":
@@ -322,6 +340,9 @@ class Processor:
 # (measured: 292 MiB for the 45,000 outputs of 5,000 run starts, 34 MB of JSON).
 _dumps: Final = msgspec.json.Encoder().encode
 
+# Contacts whose partition is remembered across units before the memo starts again.
+_HOMES_KEPT: Final = 100_000
+
 # What one event may add to a state beyond its record's bytes (ids, timestamps, step bookkeeping).
 _GROWTH_SLACK: Final = 4096
 
@@ -354,6 +375,7 @@ class _Staged:
     timers: dict[bytes, bytes | None] = field(default_factory=dict)
     actions: list[HttpAction] = field(default_factory=list)
     run_events: list[str] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
 
 
 _NO_EFFECTS: Final = _Staged()  # shared and never written: what an event without effects stages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import orjson
@@ -10,6 +11,7 @@ import pytest
 from streams.engine import run_id_for
 from streams.keys import TIMER_PREFIX, prefix_end, state_key, timer_key
 from streams.processor import InRecord
+from streams.runlog import RunLog
 from streams.statecodec import decode_state
 from streams.store import MemoryPartitionStore
 from tests.unit.streams.builders import (
@@ -260,3 +262,24 @@ def test_a_misrouted_record_after_a_correct_one_is_dead_lettered() -> None:
     result = processor(MemoryPartitionStore(), feed_with(delay_workflow())).process(unit, now=T0)
     assert result.dead == 1
     assert result.partitions() == {p}
+
+
+def test_a_units_run_log_lines_are_those_of_its_outputs_and_only_when_the_log_is_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = MemoryPartitionStore()
+    p = 2
+    contact = contact_on(p)
+    records = [record(p, 10, envelope("e1", CREATED, contact))]
+    caplog.set_level(logging.WARNING, logger="streams.runs")
+    assert processor(store, feed_with(delay_workflow())).process(records, now=T0).run_lines == []
+    caplog.set_level(logging.INFO, logger="streams.runs")
+    result = processor(store, feed_with(delay_workflow())).process(records, now=T0)
+    caplog.clear()
+    RunLog(OUT).unit(result.outputs)  # the lines decoded from the records' bytes
+    [decoded] = caplog.records
+    assert result.run_lines == decoded.lines
+    assert [line["msg"] for line in result.run_lines] == [
+        "[RUN] workflow run started",
+        "[NODE] node executed",
+    ]

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from streams.engine import simulate
-from streams.runlog import RunLog, log_effect
+from streams.runlog import RunLog, line_of, log_effect, run_line
 from streams.sink import OutRecord
 from workflows.logs import JsonFormatter
 
@@ -112,3 +112,38 @@ def test_a_units_lines_are_one_record_written_as_the_same_lines(caplog: pytest.L
 
     assert [without_time(line) for line in written] == [without_time(line) for line in single]
     assert len(written) == 4
+
+
+def test_lines_built_from_the_output_dicts_are_the_lines_decoded_from_the_records(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="streams.runs")
+    effects = simulate(
+        DEFINITION,
+        PROFILE,
+        [
+            {"type": "contact.created", "at": 0, "id": "evt-1"},
+            {"type": "contact.created", "at": 10, "id": "evt-2"},
+            {"type": "order.placed", "at": 20, "id": "evt-3"},
+        ],
+        1_767_225_600_000,
+    ).effects
+    payloads = [(e.subject, e.to_dict()) for e in effects if e.subject]
+    from_dicts = [line for subject, d in payloads if (line := line_of(subject, d)) is not None]
+    records = [
+        OutRecord("workflows.out", 0, b"c-1", orjson.dumps(d), [("subject", subject.encode())])
+        for subject, d in payloads
+    ]
+    decoded = [
+        {"msg": m, **extra} for r in records if (line := run_line(r)) is not None for m, extra in [line]
+    ]
+    assert from_dicts == decoded
+    assert [list(line) for line in from_dicts] == [list(line) for line in decoded]  # the same field order
+    assert len(from_dicts) == 4
+    RunLog("workflows.out").write(from_dicts)
+    [batch] = caplog.records
+    assert batch.lines == decoded
+    # what the engine would never emit yields no line rather than an error
+    assert line_of("workflow.run.started", {"run": None}) is None
+    assert line_of("workflow.run.started", {"run": {"triggerEvent": "not a dict"}}) is None
+    assert line_of("message.send", {"run": {}}) is None
