@@ -93,7 +93,8 @@ async def baseline(n: int) -> float:
 async def worker_throughput(
     n: int, contacts: int, per_record: int, tmp: Path, workers: int = 1
 ) -> tuple[float, float]:
-    """Events/s of ``workers`` worker processes in one group draining n preloaded events; peak RSS (max)."""
+    """Events/s of ``workers`` worker processes in one group draining n preloaded events; peak RSS (max);
+    the workers' CPU time over the drain's wall time, per worker (1.0: a worker never waited)."""
     topics = Topics()
     await topics.create()
     producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, linger_ms=5, max_batch_size=1024 * 1024)
@@ -111,6 +112,7 @@ async def worker_throughput(
     procs = [WorkerProc(topics, tmp / f"data-{topics.uid}-{i}") for i in range(workers)]
     try:
         first: float | None = None
+        first_cpu = 0.0
         last, stalled_at = -1.0, time.monotonic()
         while time.monotonic() - stalled_at < 60:
             processed = sum(w.metrics().get("workflows_events_processed_total", 0) for w in procs)
@@ -118,6 +120,7 @@ async def worker_throughput(
                 last, stalled_at = processed, time.monotonic()
             if processed and first is None:
                 first, first_count = time.perf_counter(), processed
+                first_cpu = sum(w.cpu_s() for w in procs)
             if processed >= n:
                 break
             await asyncio.sleep(0.1)
@@ -125,8 +128,10 @@ async def worker_throughput(
             tail = "\n".join(procs[0].log.read_text(errors="replace").splitlines()[-20:])
             raise RuntimeError(f"worker stalled at {last} of {n} events; its log ends:\n{tail}")
         assert first is not None
-        rate = (n - first_count) / (time.perf_counter() - first)
-        return rate, max(w.peak_rss_mib() for w in procs)
+        elapsed = time.perf_counter() - first
+        rate = (n - first_count) / elapsed
+        busy = (sum(w.cpu_s() for w in procs) - first_cpu) / elapsed / workers
+        return rate, max(w.peak_rss_mib() for w in procs), busy
     finally:
         for w in procs:
             w.stop()
@@ -313,10 +318,15 @@ async def main() -> None:
             base.append(await baseline(args.events))
             line = f"  run {r + 1}: baseline {base[-1]:,.0f} rec/s"
             for c in counts:
-                rate, peak = await worker_throughput(args.events, args.contacts, args.per_record, tmp, c)
+                rate, peak, busy = await worker_throughput(
+                    args.events, args.contacts, args.per_record, tmp, c
+                )
                 work[c].append(rate)
                 rss[c].append(peak)
-                line += f", {c} worker(s) {rate:,.0f} ev/s ({rate / base[-1]:.2f}), peak RSS {peak:.0f} MiB"
+                line += (
+                    f", {c} worker(s) {rate:,.0f} ev/s ({rate / base[-1]:.2f}), "
+                    f"CPU {busy:.0%} of each worker's wall time, peak RSS {peak:.0f} MiB"
+                )
             print(line)
         if args.repeats:  # --repeats 0 runs the timer test alone
             b = statistics.median(base)

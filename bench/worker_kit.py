@@ -196,6 +196,11 @@ class WorkerProc:
         match = re.search(r"VmHWM:\s+(\d+) kB", status)
         return int(match.group(1)) / 1024 if match else float("nan")
 
+    def cpu_s(self) -> float:
+        """User plus system CPU seconds the worker process used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.spy is not None and self.spy.poll() is None:
             self.spy.send_signal(signal.SIGINT)  # py-spy writes its samples on an interrupt
