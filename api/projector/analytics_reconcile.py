@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Final
+from collections.abc import Hashable, Mapping
+from typing import Any, Final, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -24,6 +25,7 @@ from api.projector import repository
 from api.projector.analytics_repository import add_counts, add_goals
 
 log = logging.getLogger(__name__)
+K = TypeVar("K", bound=Hashable)
 _MODELS: Final[dict[str, Any]] = {
     "nodes": WorkflowVersionNodeStats,
     "edges": WorkflowEdgeStats,
@@ -33,8 +35,12 @@ _MODELS: Final[dict[str, Any]] = {
 _LOGGED_KEYS: Final = 5  # rows named per model in the log line (a bulk load drifts everywhere)
 
 
-def drift(truth: recount.Counts, cached: recount.Counts) -> recount.Counts:
-    out: recount.Counts = {}
+def drift(
+    truth: Mapping[K, Mapping[str, int]], cached: Mapping[K, Mapping[str, int]]
+) -> dict[K, dict[str, int]]:
+    """What to add to ``cached`` to make it ``truth``, per key and counter (keys and counters that agree are
+    left out); the counters' reconcile uses it too."""
+    out: dict[K, dict[str, int]] = {}
     for key in truth.keys() | cached.keys():
         want, have = truth.get(key, {}), cached.get(key, {})
         delta = {c: want.get(c, 0) - have.get(c, 0) for c in want.keys() | have.keys()}

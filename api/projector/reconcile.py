@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Hashable
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,17 +20,6 @@ from api.projector import analytics_reconcile, repository
 from api.runs.service import stats_view
 
 log = logging.getLogger(__name__)
-
-
-def _drift(truth: dict[Any, dict[str, int]], cached: dict[Any, dict[str, int]]) -> dict[Any, dict[str, int]]:
-    out: dict[Hashable, dict[str, int]] = {}
-    for key in truth.keys() | cached.keys():
-        want, have = truth.get(key, {}), cached.get(key, {})
-        delta = {c: want.get(c, 0) - have.get(c, 0) for c in want.keys() | have.keys()}
-        delta = {c: d for c, d in delta.items() if d}
-        if delta:
-            out[key] = delta
-    return out
 
 
 async def reconcile(engine: AsyncEngine) -> dict[str, int]:
@@ -47,8 +35,12 @@ async def reconcile(engine: AsyncEngine) -> dict[str, int]:
             async with snapshot.begin():
                 runs_truth = await repository.true_run_counts(snapshot)
                 nodes_truth = await repository.true_node_counts(snapshot)
-                run_drift = _drift(runs_truth, await repository.cached_run_counts(snapshot))
-                node_drift = _drift(nodes_truth, await repository.cached_node_counts(snapshot))
+                run_drift = analytics_reconcile.drift(
+                    runs_truth, await repository.cached_run_counts(snapshot)
+                )
+                node_drift = analytics_reconcile.drift(
+                    nodes_truth, await repository.cached_node_counts(snapshot)
+                )
             # ... then add the difference in a new transaction: increments the projector committed since
             # the snapshot stay (a REPEATABLE READ write would fail on them instead).
             writer = await conn.execution_options(isolation_level="READ COMMITTED")
