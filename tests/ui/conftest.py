@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -147,11 +148,14 @@ def app(stack: Stack, web_dist: Path) -> Iterator[App]:  # noqa: F811
     a.api.client.close()
 
 
-@pytest.fixture
-def page(browser: Browser, app: App) -> Iterator[Page]:
+@contextmanager
+def guarded_page(browser: Browser, app: App, *, token: str | None) -> Iterator[Page]:
+    """A page of the app served from its bundle, signed in with ``token`` (None: signed out); on close,
+    no request to another host and no uncaught error in the page."""
     context = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
-    # Signed in: the token is kept in the session, where the sign-in screen keeps it.
-    context.add_init_script(f"sessionStorage.setItem('workflows.token', {app.token!r});")
+    if token is not None:
+        # Signed in: the token is kept in the session, where the sign-in screen keeps it.
+        context.add_init_script(f"sessionStorage.setItem('workflows.token', {token!r});")
     p = context.new_page()
     refused: list[str] = []
     errors: list[str] = []
@@ -163,6 +167,12 @@ def page(browser: Browser, app: App) -> Iterator[Page]:
         context.close()
     assert refused == [], f"the app asked other hosts: {refused}"
     assert errors == [], f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser, app: App) -> Iterator[Page]:
+    with guarded_page(browser, app, token=app.token) as p:
+        yield p
 
 
 __all__ = ["ROOT", "App"]

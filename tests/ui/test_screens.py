@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Observer
-from tests.ui.conftest import App, serve_app
+from tests.ui.conftest import App, guarded_page
 from tests.ui.kit import Builder, shot
 
 pytestmark = pytest.mark.integration
@@ -49,18 +49,8 @@ def welcome(name: str, template: str = "tpl-welcome") -> dict[str, Any]:
 @pytest.fixture
 def signed_out(browser: Browser, app: App) -> Iterator[Page]:
     """A page with no token in its session (the `page` fixture signs in before every document)."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
-    p = context.new_page()
-    refused: list[str] = []
-    errors: list[str] = []
-    p.on("pageerror", lambda e: errors.append(str(e)))
-    serve_app(p, app.base, app.dist, from_disk=app.from_disk, refused=refused)
-    try:
+    with guarded_page(browser, app, token=None) as p:
         yield p
-    finally:
-        context.close()
-    assert refused == [], f"the app asked other hosts: {refused}"
-    assert errors == [], f"uncaught errors in the page: {errors}"
 
 
 def dev_sign_in(page: Page, tenant: str) -> None:
