@@ -5,8 +5,8 @@ against a live API process on the test database. Its default generation includes
 What the document cannot say stays allowed, by name: a definition the engine refuses for a rule no JSON
 Schema can state (graph rules, a cron expression, a goal's conditions) answers 422 ``validation_failed``,
 and a simulation past a budget 422 ``simulation_budget_exceeded``. DELETE archives: an archived workflow's
-runs and stats stay readable on purpose (its use-after-free check, ST301, says so of them). Anything else the
-run reports fails."""
+runs, stats and insights stay readable on purpose (its use-after-free check, ST301, says so of them; the
+read it names is recognised by its path). Anything else the run reports fails."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ pytestmark = pytest.mark.integration
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 # A rule of the engine that JSON Schema cannot express: the one rejection of schema-valid data accepted.
 ALLOWED = re.compile(r'"code":"(validation_failed|simulation_budget_exceeded)"')
-READABLE_AFTER_ARCHIVE = re.compile(r'"(totalRuns|items|steps)":')
+# The reads an archived workflow keeps: its runs, its stats and analytics, its insights.
+READABLE_AFTER_ARCHIVE = re.compile(r"curl -X GET .*/api/v1/workflows/[0-9a-f-]{36}/(runs|stats|insights)\b")
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +38,19 @@ def live_api(migrated: Settings) -> Iterator[str]:
 
 
 def _failures(output: str) -> list[str]:
-    """Each reported failure (`- STnnn ...`) with the first response body that follows it."""
+    """Each reported failure (`- STnnn ...`) with the first response body that follows it and the last GET
+    its reproduction runs (the read that found the resource, for ST301)."""
     found = []
     lines = output.splitlines()
     for i, line in enumerate(lines):
         if re.match(r"^- ST\d{3} ", line):
-            body = next((b.strip() for b in lines[i + 1 : i + 12] if b.strip().startswith("`{")), "")
-            found.append(f"{line[2:]} {body[:300]}")
+            block = lines[i + 1 : i + 40]
+            ends = (j for j, b in enumerate(block) if re.match(r"^- ST\d{3} |^_{5,}", b.strip()))
+            end = next(ends, len(block))
+            block = block[:end]
+            body = next((b.strip() for b in block if b.strip().startswith("`{")), "")
+            read = next((b.strip() for b in reversed(block) if b.strip().startswith("curl -X GET ")), "")
+            found.append(f"{line[2:]} {body[:300]} {read}")
     return found
 
 
