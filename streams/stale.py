@@ -18,20 +18,12 @@ from streams.engine.event_types import RUN_STALE_DETECTED
 from streams.engine.stale import stale_reason
 from streams.keys import STATE_PREFIX, TIMER_PREFIX, prefix_end
 from streams.sink import OutRecord
-from streams.statecodec import decode_state_dict
+from streams.statecodec import decode_state
 from streams.store import PartitionStore
 from streams.timers import pack
 from workflows.wire import envelope
 
 _PAGE = 2_000  # keys read between yields to the event loop
-
-
-@dataclass(slots=True)
-class _RunView:
-    wait_timer_id: str | None
-    wait_action_key: str | None
-    wait_due_at: int | None
-    wait_kind: str | None
 
 
 @dataclass(slots=True)
@@ -80,18 +72,13 @@ async def scan_stale(
         envelopes: list[dict[str, Any]] = []
         async for page in pages(store, partition, STATE_PREFIX, prefix_end(STATE_PREFIX), alive):
             for _key, value in page:
-                state = decode_state_dict(value)
-                for run in state.get("runs", ()):
-                    if run.get("status") != "running":
+                state = decode_state(value)
+                for run in state.runs.values():
+                    if run.status != "running":
                         continue
-                    view = _RunView(
-                        run["waitTimerId"], run["waitActionKey"], run["waitDueAt"], run["waitKind"]
-                    )
-                    waiting = (
-                        "action" if view.wait_action_key else "timer" if view.wait_timer_id else "nothing"
-                    )
+                    waiting = "action" if run.wait_action_key else "timer" if run.wait_timer_id else "nothing"
                     out.running[waiting] += 1
-                    reason = stale_reason(view, now, overdue_ms)
+                    reason = stale_reason(run, now, overdue_ms)
                     if reason is None:
                         continue
                     out.stale += 1
@@ -99,11 +86,11 @@ async def scan_stale(
                         envelope(
                             RUN_STALE_DETECTED,
                             # One detection per wait: a later detection of the same wait is the same event.
-                            event_id=f"stale:{run['runId']}:{view.wait_timer_id or run.get('currentNodeId')}",
-                            tenant_id=state["tenantId"],
-                            contact_id=state["contactId"],
+                            event_id=f"stale:{run.run_id}:{run.wait_timer_id or run.current_node_id}",
+                            tenant_id=state.tenant_id,
+                            contact_id=state.contact_id,
                             occurred_at_ms=now,
-                            data={"runId": run["runId"], "reason": reason, "overdueMs": overdue_ms},
+                            data={"runId": run.run_id, "reason": reason, "overdueMs": overdue_ms},
                         )
                     )
         async for page in pages(store, partition, TIMER_PREFIX, prefix_end(TIMER_PREFIX), alive):

@@ -1,11 +1,12 @@
 """The stored form of a contact's state (``S|`` keys): a version byte, then the body.
 
-* version 1 (written now): ``0x01`` + MessagePack of ``ContactState.to_dict()``. Smaller than JSON (ids and
-  timestamps as native ints, no quoting) and faster to encode and decode.
-* version 0 (read only): the JSON object earlier releases wrote, recognised by its first byte ``{``. A state
-  is migrated by the next unit that changes it; one never changed again stays readable as it is, so a
-  worker upgraded over an existing store or changelog needs no migration step.
+* version 2 (written now): ``0x02`` + MessagePack of the engine's ``ContactState`` dataclasses themselves,
+  decoded straight back into them by msgspec (no dict in between: a third of the cost of version 1).
+* version 1 (read only): ``0x01`` + MessagePack of ``ContactState.to_dict()``.
+* version 0 (read only): the JSON object the first releases wrote, recognised by its first byte ``{``.
 
+A state in an older version is migrated by the next unit that changes it; one never changed again stays
+readable as it is, so a worker upgraded over an existing store or changelog needs no migration step.
 Any other first byte is a corrupt or a newer record: :class:`StateFormatError` says what to do.
 """
 
@@ -18,12 +19,15 @@ import orjson
 
 from streams.engine import ContactState
 
-VERSION: Final = 1
-_V1: Final = b"\x01"
+VERSION: Final = 2
+_V2: Final = b"\x02"
+_V1: Final = 1
 _JSON: Final = ord("{")
 
 _encoder = msgspec.msgpack.Encoder()
-_decoder = msgspec.msgpack.Decoder()
+# Lax: an int-valued float in an int field (a timestamp computed in floats) decodes as the int it is.
+_typed = msgspec.msgpack.Decoder(ContactState, strict=False)
+_untyped = msgspec.msgpack.Decoder()
 
 
 class StateFormatError(ValueError):
@@ -31,17 +35,32 @@ class StateFormatError(ValueError):
 
 
 def encode_state(state: ContactState) -> bytes:
-    return _V1 + _encoder.encode(state.to_dict())
+    return _V2 + _encoder.encode(state)
+
+
+def decode_state(raw: bytes) -> ContactState:
+    if raw and raw[0] == VERSION:
+        try:
+            return _typed.decode(memoryview(raw)[1:])
+        except msgspec.DecodeError as exc:  # ValidationError included
+            raise StateFormatError(f"undecodable state record (version {VERSION}): {exc}") from exc
+    return ContactState.from_dict(_older(raw))
 
 
 def decode_state_dict(raw: bytes) -> dict[str, Any]:
-    """The state's dict form, whatever version stored it."""
+    """The state's dict form (``ContactState.to_dict()``), whatever version stored it."""
+    if raw and raw[0] == VERSION:
+        return decode_state(raw).to_dict()
+    return _older(raw)
+
+
+def _older(raw: bytes) -> dict[str, Any]:
     if not raw:
         raise StateFormatError("empty state record")
     tag = raw[0]
     try:
-        if tag == VERSION:
-            decoded = _decoder.decode(memoryview(raw)[1:])
+        if tag == _V1:
+            decoded = _untyped.decode(memoryview(raw)[1:])
         elif tag == _JSON:
             decoded = orjson.loads(raw)
         else:
@@ -54,7 +73,3 @@ def decode_state_dict(raw: bytes) -> dict[str, Any]:
     if not isinstance(decoded, dict):
         raise StateFormatError(f"state record (version {tag}) is not an object")
     return decoded
-
-
-def decode_state(raw: bytes) -> ContactState:
-    return ContactState.from_dict(decode_state_dict(raw))

@@ -16,11 +16,11 @@ from typing import Any
 import orjson
 
 from streams.definitions import DefinitionFeed
-from streams.engine import CronError, next_fire
+from streams.engine import ContactState, CronError, next_fire
 from streams.engine import event_types as et
 from streams.keys import STATE_PREFIX, TIMER_PREFIX, schedule_key, timer_due, timers_due_until
 from streams.sink import OutRecord
-from streams.statecodec import decode_state_dict
+from streams.statecodec import decode_state
 from streams.store import PartitionStore
 from workflows.wire import envelope
 
@@ -143,8 +143,8 @@ class TimerPump:
                     envelope(
                         et.SCHEDULE_TICK,
                         event_id=f"schedule:{plan.workflow_id}:{plan.version}:{fire}",
-                        tenant_id=state["tenantId"],
-                        contact_id=state["contactId"],
+                        tenant_id=state.tenant_id,
+                        contact_id=state.contact_id,
                         occurred_at_ms=fire,
                         data={"workflowId": plan.workflow_id, "version": plan.version},
                     )
@@ -153,12 +153,12 @@ class TimerPump:
                 result.records.extend(pack(self.events_topic, partition, envelopes, self.per_record))
                 result.schedule_changes.setdefault(partition, {})[key] = orjson.dumps({"lastFireAt": fire})
 
-    def _members(self, partition: int, tenant_id: str, segment: Any) -> Iterable[dict[str, Any]]:
+    def _members(self, partition: int, tenant_id: str, segment: Any) -> Iterable[ContactState]:
         # State keys of one tenant are contiguous: scan only that range (``|`` + 1 is ``}``).
         tenant_prefix = STATE_PREFIX + f"{tenant_id}|".encode()
         for _key, value in self.store.scan(partition, tenant_prefix, tenant_prefix[:-1] + b"}"):
-            state = decode_state_dict(value)
-            segments = state.get("profile", {}).get("segments")
+            state = decode_state(value)
+            segments = state.profile.get("segments")
             if isinstance(segments, list) and segment in segments:
                 yield state
 
