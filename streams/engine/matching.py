@@ -7,6 +7,8 @@ plain list), picked in this order:
 * ``field starts_with "<prefix>"``: filed under the prefix (looked up by the prefix lengths in use);
 * ``field contains "<text>"``: listed with its text; the field's value is resolved once and the texts are
   tested in one tight loop, so the others need no evaluation;
+* an ``any`` group whose every member is one of the leaves above: filed under each member (the trigger
+  is a candidate when any of them can match);
 * ``field in [<scalars>]``: filed under each listed value (last: a short list shared by many triggers,
   such as plans, narrows least).
 
@@ -38,41 +40,69 @@ def _value_key(value: Any) -> Hashable | None:
     return None
 
 
-def _required_leaves(conditions: Any) -> list[dict[str, Any]]:
-    leaves = conditions.get("all") if isinstance(conditions, dict) and "all" in conditions else conditions
-    if isinstance(leaves, dict):
-        leaves = [leaves]
-    if not isinstance(leaves, list):
-        return []
-    return [leaf for leaf in leaves if isinstance(leaf, dict) and isinstance(leaf.get("field"), str)]
+Filing = tuple[str, str, list[Hashable] | str]  # (field, "keys" | "prefix" | "contains", what is filed)
 
 
-def _filing(conditions: Any) -> tuple[str, str, list[Hashable] | str] | None:
-    """(field, "keys", value keys), (field, "prefix", prefix) or (field, "contains", text) for the best
-    required leaf, else None."""
-    leaves = _required_leaves(conditions)
+def _required(conditions: Any) -> list[Any]:
+    """The members an ``all`` group (or a plain list, or one condition) requires."""
+    members = conditions.get("all") if isinstance(conditions, dict) and "all" in conditions else conditions
+    if isinstance(members, dict):
+        members = [members]
+    return members if isinstance(members, list) else []
+
+
+def _is_leaf(condition: Any) -> bool:
+    return isinstance(condition, dict) and isinstance(condition.get("field"), str)
+
+
+def _leaf_filing(leaf: dict[str, Any], kinds: tuple[str, ...]) -> Filing | None:
+    """How one leaf can be filed, trying ``kinds`` (operators) in order."""
+    operator, value = leaf.get("operator"), leaf.get("value")
+    if operator not in kinds:
+        return None
+    if operator == "equals":
+        key = _value_key(value)
+        return (leaf["field"], "keys", [key]) if key is not None else None
+    if operator == "starts_with" and isinstance(value, str):
+        return leaf["field"], "prefix", value
+    if operator == "contains" and isinstance(value, str):
+        return leaf["field"], "contains", value
+    if operator == "in" and isinstance(value, list) and value:
+        keys = [_value_key(v) for v in value]
+        if all(k is not None for k in keys):
+            return leaf["field"], "keys", list(dict.fromkeys(keys))
+    return None
+
+
+_NARROW: tuple[tuple[str, ...], ...] = (("equals",), ("starts_with",), ("contains",))
+_ANY_MEMBER: tuple[str, ...] = ("equals", "starts_with", "contains", "in")
+
+
+def _filing(conditions: Any) -> list[Filing] | None:
+    """Where to file a trigger: one filing for its best required leaf, one per member for an ``any``
+    group of fileable leaves, or None (always evaluated)."""
+    required = _required(conditions)
+    leaves = [c for c in required if _is_leaf(c)]
+    for kinds in _NARROW:
+        for leaf in leaves:
+            if (filing := _leaf_filing(leaf, kinds)) is not None:
+                return [filing]
+    for group in required:
+        members = group.get("any") if isinstance(group, dict) else None
+        if isinstance(members, list) and members and all(_is_leaf(m) for m in members):
+            filings = [_leaf_filing(m, _ANY_MEMBER) for m in members]
+            if all(f is not None for f in filings):
+                return [f for f in filings if f is not None]
     for leaf in leaves:
-        if leaf.get("operator") == "equals" and (key := _value_key(leaf.get("value"))) is not None:
-            return leaf["field"], "keys", [key]
-    for leaf in leaves:
-        if leaf.get("operator") == "starts_with" and isinstance(leaf.get("value"), str):
-            return leaf["field"], "prefix", leaf["value"]
-    for leaf in leaves:
-        if leaf.get("operator") == "contains" and isinstance(leaf.get("value"), str):
-            return leaf["field"], "contains", leaf["value"]
-    for leaf in leaves:
-        listed = leaf.get("value")
-        if leaf.get("operator") == "in" and isinstance(listed, list) and listed:
-            keys = [_value_key(v) for v in listed]
-            if all(k is not None for k in keys):
-                return leaf["field"], "keys", list(dict.fromkeys(keys))
+        if (filing := _leaf_filing(leaf, ("in",))) is not None:
+            return [filing]
     return None
 
 
 class _FieldIndex:
     """The triggers filed under one field: by value key, and by prefix."""
 
-    __slots__ = ("getter", "keys", "lengths", "prefixes", "texts")
+    __slots__ = ("getter", "keys", "lengths", "prefixes", "repeated_texts", "texts")
 
     def __init__(self, field: str) -> None:
         self.getter: Getter = compile_path(field)
@@ -80,19 +110,27 @@ class _FieldIndex:
         self.prefixes: dict[str, list[Plan]] = {}
         self.lengths: tuple[int, ...] = ()
         self.texts: list[tuple[str, Plan]] = []
+        # Whether one plan has two texts here (an ``any`` group): matches are then made unique.
+        self.repeated_texts = False
 
     def file(self, plan: Plan, kind: str, filed: list[Hashable] | str) -> None:
+        # A plan filed twice under one key or prefix (an ``any`` group repeating a value) is listed once.
         if kind == "contains":
             assert isinstance(filed, str)
+            self.repeated_texts = self.repeated_texts or any(p is plan for _, p in self.texts)
             self.texts.append((filed, plan))
         elif kind == "prefix":
             assert isinstance(filed, str)
-            self.prefixes.setdefault(filed, []).append(plan)
+            bucket = self.prefixes.setdefault(filed, [])
+            if not bucket or bucket[-1] is not plan:
+                bucket.append(plan)
             self.lengths = tuple(sorted({len(p) for p in self.prefixes}))
         else:
             assert isinstance(filed, list)
             for key in filed:
-                self.keys.setdefault(key, []).append(plan)
+                bucket = self.keys.setdefault(key, [])
+                if not bucket or bucket[-1] is not plan:
+                    bucket.append(plan)
 
     def collect(self, scope: Scope, found: list[list[Plan]]) -> None:
         """Append the buckets the contact's value can match (each bucket is in index order)."""
@@ -110,7 +148,7 @@ class _FieldIndex:
             # tests exactly these, and a text is never equal to a non-text item).
             matched = [plan for text, plan in self.texts if text in value]
             if matched:
-                found.append(matched)
+                found.append(list({id(p): p for p in matched}.values()) if self.repeated_texts else matched)
         if self.prefixes and isinstance(value, str):
             size = len(value)
             for length in self.lengths:
@@ -131,11 +169,11 @@ class TriggerMatcher:
         by_field: dict[str, _FieldIndex] = {}
         for plan in self._plans:
             # Segment triggers also compare data.segmentId; keep them on the simple path.
-            filing = _filing(plan.trigger_data.get("conditions")) if plan.trigger_type == "event" else None
-            if filing is None:
+            filings = _filing(plan.trigger_data.get("conditions")) if plan.trigger_type == "event" else None
+            if filings is None:
                 self._unindexed.append(plan)
-            else:
-                field, kind, filed = filing
+                continue
+            for field, kind, filed in filings:
                 by_field.setdefault(field, _FieldIndex(field)).file(plan, kind, filed)
         self._fields = tuple(by_field.values())
 
@@ -154,7 +192,7 @@ class TriggerMatcher:
             return []
         if len(buckets) == 1:
             return buckets[0]  # one bucket is in index order already (the common case)
-        # An in-list may file a plan under two keys: each plan once, in index order.
+        # An in-list or an any group may file a plan under two keys: each plan once, in index order.
         found = list({id(p): p for bucket in buckets for p in bucket}.values())
         found.sort(key=lambda p: self._order[id(p)])
         return found
