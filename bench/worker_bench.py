@@ -5,8 +5,8 @@ Run: ``python bench/worker_bench.py [--events N] [--repeats R] [--timers T] [--w
 
 * ``baseline``: raw aiokafka consume-transform-produce, one JSON event per record (decode, re-encode,
   produce), N records;
-* ``worker``: one ``workflows worker`` process draining N preloaded events, packed per partition as the
-  bridge packs them (``--per-record`` envelopes per record): 70% events that match no trigger, 20% that
+* ``worker``: ``--workers`` ``workflows worker`` processes (one group) draining N preloaded events, measured
+  once every worker owns partitions, packed per partition as the bridge packs them (``--per-record`` envelopes per record): 70% events that match no trigger, 20% that
   start a 6-node run (send, tag, update, condition, delay 1 h, send), 10% goal events (half of them reach
   the goal of a running run) and message opens; events/s from the worker's own counter, peak RSS;
 * ``latency``: the same mix produced at half the measured worker rate for ``--latency-s`` seconds;
@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -90,11 +91,23 @@ async def baseline(n: int) -> float:
 
 
 # -- worker throughput -------------------------------------------------------------------------------------
-async def worker_throughput(
-    n: int, contacts: int, per_record: int, tmp: Path, workers: int = 1
-) -> tuple[float, float]:
-    """Events/s of ``workers`` worker processes in one group draining n preloaded events; peak RSS (max);
-    the workers' CPU time over the drain's wall time, per worker (1.0: a worker never waited)."""
+@dataclass
+class Drain:
+    """One drain: events/s, peak RSS (max over the workers), each worker's CPU time over the measured wall
+    time (1.0: it never waited), each worker's share of the measured events, and how often the group's
+    assignment changed while measured (each change stops the world for a rebalance)."""
+
+    rate: float
+    peak_rss_mib: float
+    busy: float
+    shares: list[float]
+    reassigned: int
+
+
+async def worker_throughput(n: int, contacts: int, per_record: int, tmp: Path, workers: int = 1) -> Drain:
+    """``workers`` worker processes in one group draining n preloaded events. Measured from the moment
+    every worker owns partitions and all of them are owned (the group has settled: with two workers the
+    first one to join drains alone until the second is given its share) to the last event."""
     topics = Topics()
     await topics.create()
     producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, linger_ms=5, max_batch_size=1024 * 1024)
@@ -111,27 +124,41 @@ async def worker_throughput(
     await producer.stop()
     procs = [WorkerProc(topics, tmp / f"data-{topics.uid}-{i}") for i in range(workers)]
     try:
-        first: float | None = None
-        first_cpu = 0.0
+        start: tuple[float, list[float], list[float]] | None = None  # wall time, processed, CPU per worker
         last, stalled_at = -1.0, time.monotonic()
+        owned_before: list[float] = []
+        reassigned = 0
         while time.monotonic() - stalled_at < 60:
-            processed = sum(w.metrics().get("workflows_events_processed_total", 0) for w in procs)
-            if processed != last:
-                last, stalled_at = processed, time.monotonic()
-            if processed and first is None:
-                first, first_count = time.perf_counter(), processed
-                first_cpu = sum(w.cpu_s() for w in procs)
-            if processed >= n:
+            scraped = [w.metrics() for w in procs]
+            done = [m.get("workflows_events_processed_total", 0.0) for m in scraped]
+            owned = [m.get("workflows_partitions_owned", 0.0) for m in scraped]
+            if sum(done) != last:
+                last, stalled_at = sum(done), time.monotonic()
+            if start is None and all(owned) and sum(owned) == PARTITIONS:
+                start = (time.perf_counter(), done, [w.cpu_s() for w in procs])
+            elif start is not None and owned != owned_before:
+                reassigned += 1
+            owned_before = owned
+            if sum(done) >= n:
                 break
             await asyncio.sleep(0.1)
         else:
             tail = "\n".join(procs[0].log.read_text(errors="replace").splitlines()[-20:])
             raise RuntimeError(f"worker stalled at {last} of {n} events; its log ends:\n{tail}")
-        assert first is not None
-        elapsed = time.perf_counter() - first
-        rate = (n - first_count) / elapsed
-        busy = (sum(w.cpu_s() for w in procs) - first_cpu) / elapsed / workers
-        return rate, max(w.peak_rss_mib() for w in procs), busy
+        if start is None:
+            raise RuntimeError(
+                f"the group never settled before the drain ended ({n} events): use more events"
+            )
+        elapsed = time.perf_counter() - start[0]
+        measured = [d - d0 for d, d0 in zip(done, start[1], strict=True)]
+        cpu = [w.cpu_s() - c0 for w, c0 in zip(procs, start[2], strict=True)]
+        return Drain(
+            rate=sum(measured) / elapsed,
+            peak_rss_mib=max(w.peak_rss_mib() for w in procs),
+            busy=sum(cpu) / elapsed / workers,
+            shares=[m / max(1.0, sum(measured)) for m in measured],
+            reassigned=reassigned,
+        )
     finally:
         for w in procs:
             w.stop()
@@ -318,14 +345,14 @@ async def main() -> None:
             base.append(await baseline(args.events))
             line = f"  run {r + 1}: baseline {base[-1]:,.0f} rec/s"
             for c in counts:
-                rate, peak, busy = await worker_throughput(
-                    args.events, args.contacts, args.per_record, tmp, c
-                )
-                work[c].append(rate)
-                rss[c].append(peak)
+                drain = await worker_throughput(args.events, args.contacts, args.per_record, tmp, c)
+                work[c].append(drain.rate)
+                rss[c].append(drain.peak_rss_mib)
+                shares = "/".join(f"{s:.0%}" for s in drain.shares)
                 line += (
-                    f", {c} worker(s) {rate:,.0f} ev/s ({rate / base[-1]:.2f}), "
-                    f"CPU {busy:.0%} of each worker's wall time, peak RSS {peak:.0f} MiB"
+                    f", {c} worker(s) {drain.rate:,.0f} ev/s ({drain.rate / base[-1]:.2f}), "
+                    f"CPU {drain.busy:.0%} of each worker's wall time, events {shares}, "
+                    f"{drain.reassigned} reassignment(s), peak RSS {drain.peak_rss_mib:.0f} MiB"
                 )
             print(line)
         if args.repeats:  # --repeats 0 runs the timer test alone

@@ -34,6 +34,9 @@ class Metrics:
             registry=r,
         )
         self.timers_fired = Counter("workflows_timers_fired", "TimerFired envelopes produced", registry=r)
+        self.partitions = Gauge(
+            "workflows_partitions_owned", "workflows.events partitions this worker processes now", registry=r
+        )
         self.lag = Gauge(
             "workflows_consumer_lag", "Records behind the high watermark", ["partition"], registry=r
         )

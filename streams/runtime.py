@@ -64,6 +64,8 @@ class WorkerRuntime:
         self._swept_owned: set[int] = set()
         self._start_lock = asyncio.Lock()
         host.on_revoked(self.on_partitions_revoked)
+        # Read at each scrape: none while a rebalance or a recovery is in progress.
+        self.metrics.partitions.set_function(lambda: len(host.owned_partitions()))
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     async def start(self) -> None:
