@@ -5,8 +5,8 @@ Run: ``python bench/worker_bench.py [--events N] [--repeats R] [--timers T] [--w
 
 * ``baseline``: raw aiokafka consume-transform-produce, one JSON event per record (decode, re-encode,
   produce), N records;
-* ``worker``: ``--workers`` ``workflows worker`` processes (one group) draining N preloaded events, measured
-  once every worker owns partitions, packed per partition as the bridge packs them (``--per-record`` envelopes per record): 70% events that match no trigger, 20% that
+* ``worker``: ``--workers`` ``workflows worker`` processes (one group) draining N events produced at once
+  after the group has settled, packed per partition as the bridge packs them (``--per-record`` envelopes per record): 70% events that match no trigger, 20% that
   start a 6-node run (send, tag, update, condition, delay 1 h, send), 10% goal events (half of them reach
   the goal of a running run) and message opens; events/s from the worker's own counter, peak RSS;
 * ``latency``: the same mix produced at half the measured worker rate for ``--latency-s`` seconds;
@@ -42,8 +42,10 @@ from worker_kit import (
     WorkerProc,
     iso,
     mix_event,
+    pack_records,
     produce_packed,
     publish,
+    send_records,
     six_node,
 )
 
@@ -94,8 +96,8 @@ async def baseline(n: int) -> float:
 @dataclass
 class Drain:
     """One drain: events/s, peak RSS (max over the workers), each worker's CPU time over the measured wall
-    time (1.0: it never waited), each worker's share of the measured events, and how often the group's
-    assignment changed while measured (each change stops the world for a rebalance)."""
+    time (1.0: it never waited), each worker's share of the events, and how often the partitions the
+    workers own changed while measured (each change stops the world for a rebalance)."""
 
     rate: float
     peak_rss_mib: float
@@ -105,50 +107,45 @@ class Drain:
 
 
 async def worker_throughput(n: int, contacts: int, per_record: int, tmp: Path, workers: int = 1) -> Drain:
-    """``workers`` worker processes in one group draining n preloaded events. Measured from the moment
-    every worker owns partitions and all of them are owned (the group has settled: with two workers the
-    first one to join drains alone until the second is given its share) to the last event."""
+    """``workers`` worker processes in one group draining n events produced at once once the group has
+    settled (every worker owns partitions, all of them are owned, each has loaded the workflow): events
+    loaded before a second worker joins would be drained by the first alone, or handed over already done.
+    Measured from the first event processed to the last."""
     topics = Topics()
     await topics.create()
     producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, linger_ms=5, max_batch_size=1024 * 1024)
     await producer.start()
-    await publish(producer, topics, six_node("wf-six", delay_s=3600, trigger="subscription.started"))
-    rng = random.Random(2)
-    now = int(time.time() * 1000)
-    await produce_packed(
-        producer,
-        topics.events,
-        [mix_event(i, f"c{rng.randrange(contacts)}", now, rng) for i in range(n)],
-        per_record,
-    )
-    await producer.stop()
-    procs = [WorkerProc(topics, tmp / f"data-{topics.uid}-{i}") for i in range(workers)]
+    procs: list[WorkerProc] = []
     try:
+        await publish(producer, topics, six_node("wf-six", delay_s=3600, trigger="subscription.started"))
+        rng = random.Random(2)
+        now = int(time.time() * 1000)
+        records = pack_records(
+            [mix_event(i, f"c{rng.randrange(contacts)}", now, rng) for i in range(n)], per_record
+        )
+        procs = [WorkerProc(topics, tmp / f"data-{topics.uid}-{i}") for i in range(workers)]
+        owned = await _settled(procs)
+        await send_records(producer, topics.events, records)
         start: tuple[float, list[float], list[float]] | None = None  # wall time, processed, CPU per worker
         last, stalled_at = -1.0, time.monotonic()
-        owned_before: list[float] = []
         reassigned = 0
         while time.monotonic() - stalled_at < 60:
             scraped = [w.metrics() for w in procs]
             done = [m.get("workflows_events_processed_total", 0.0) for m in scraped]
-            owned = [m.get("workflows_partitions_owned", 0.0) for m in scraped]
+            now_owned = [m.get("workflows_partitions_owned", 0.0) for m in scraped]
+            reassigned += now_owned != owned
+            owned = now_owned
             if sum(done) != last:
                 last, stalled_at = sum(done), time.monotonic()
-            if start is None and all(owned) and sum(owned) == PARTITIONS:
+            if start is None and sum(done):
                 start = (time.perf_counter(), done, [w.cpu_s() for w in procs])
-            elif start is not None and owned != owned_before:
-                reassigned += 1
-            owned_before = owned
             if sum(done) >= n:
                 break
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
         else:
             tail = "\n".join(procs[0].log.read_text(errors="replace").splitlines()[-20:])
             raise RuntimeError(f"worker stalled at {last} of {n} events; its log ends:\n{tail}")
-        if start is None:
-            raise RuntimeError(
-                f"the group never settled before the drain ended ({n} events): use more events"
-            )
+        assert start is not None
         elapsed = time.perf_counter() - start[0]
         measured = [d - d0 for d, d0 in zip(done, start[1], strict=True)]
         cpu = [w.cpu_s() - c0 for w, c0 in zip(procs, start[2], strict=True)]
@@ -160,9 +157,29 @@ async def worker_throughput(n: int, contacts: int, per_record: int, tmp: Path, w
             reassigned=reassigned,
         )
     finally:
+        await producer.stop()
         for w in procs:
             w.stop()
         await topics.delete()
+
+
+async def _settled(procs: list[WorkerProc], timeout_s: float = 120.0) -> list[float]:
+    """Wait until every worker owns partitions, all are owned and each has loaded a workflow, the same for
+    half a second; the partitions each owns."""
+    deadline = time.monotonic() + timeout_s
+    steady: list[float] | None = None
+    since = 0.0
+    while time.monotonic() < deadline:
+        scraped = [w.metrics() for w in procs]
+        owned = [m.get("workflows_partitions_owned", 0.0) for m in scraped]
+        ready = all(owned) and sum(owned) == PARTITIONS
+        ready = ready and all(m.get("workflows_definitions_loaded", 0.0) >= 1 for m in scraped)
+        if not ready or owned != steady:
+            steady, since = (owned if ready else None), time.monotonic()
+        elif time.monotonic() - since >= 0.5:
+            return owned
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"the group of {len(procs)} worker(s) did not settle in {timeout_s:.0f} s")
 
 
 # -- latency at a fixed rate --------------------------------------------------------------------------------

@@ -228,22 +228,30 @@ def mix_event(i: int, contact: str, now_ms: int, rng: random.Random) -> dict[str
     return {**base, "type": "pipeline.message.opened", "data": {"messageId": f"m{i}"}}
 
 
-async def produce_packed(
-    producer: AIOKafkaProducer, topic: str, envelopes: list[dict[str, Any]], per_record: int
-) -> None:
+def pack_records(envelopes: list[dict[str, Any]], per_record: int) -> list[tuple[int, bytes, bytes]]:
+    """(partition, key, value) records of up to ``per_record`` envelopes each, as the bridge packs them."""
     groups: dict[int, list[dict[str, Any]]] = {}
     for e in envelopes:
         groups.setdefault(partition_for(e["contactId"], PARTITIONS), []).append(e)
-    futures = []
+    records = []
     for p, items in groups.items():
         for i in range(0, len(items), per_record):
             chunk = items[i : i + per_record]
-            futures.append(
-                await producer.send(
-                    topic, orjson.dumps(chunk), key=chunk[0]["contactId"].encode(), partition=p
-                )
-            )
+            records.append((p, chunk[0]["contactId"].encode(), orjson.dumps(chunk)))
+    return records
+
+
+async def send_records(
+    producer: AIOKafkaProducer, topic: str, records: list[tuple[int, bytes, bytes]]
+) -> None:
+    futures = [await producer.send(topic, value, key=key, partition=p) for p, key, value in records]
     await asyncio.gather(*futures)
+
+
+async def produce_packed(
+    producer: AIOKafkaProducer, topic: str, envelopes: list[dict[str, Any]], per_record: int
+) -> None:
+    await send_records(producer, topic, pack_records(envelopes, per_record))
 
 
 async def publish(producer: AIOKafkaProducer, topics: Topics, definition: dict[str, Any]) -> None:
