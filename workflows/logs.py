@@ -27,7 +27,9 @@ class JsonFormatter(logging.Formatter):
                 "level": record.levelname,
                 "logger": record.name,
             }
-            return "\n".join(orjson.dumps({**head, **line}, default=str).decode() for line in lines)
+            # The head encoded once and spliced before each line's fields (a line never repeats its keys).
+            opened = orjson.dumps(head)[:-1]
+            return b"\n".join(_spliced(opened, line) for line in lines).decode()
         out: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -40,6 +42,12 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
         return orjson.dumps(out, default=str).decode()
+
+
+def _spliced(opened: bytes, line: Any) -> bytes:
+    if not isinstance(line, dict) or not line:
+        return opened + b"}"
+    return opened + b"," + orjson.dumps(line, default=str)[1:]
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -15,9 +15,10 @@ __all__ = ["Event"]
 _EMPTY: Mapping[str, Any] = {}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for every event, and a frozen __init__ costs four times more
 class Event:
-    """``{"id", "type", "tenantId", "contactId", "occurredAt", "data"}``; ``occurred_at_ms`` is derived."""
+    """``{"id", "type", "tenantId", "contactId", "occurredAt", "data"}``; ``occurred_at_ms`` is derived.
+    Treated as immutable: nothing assigns to an event once decoded."""
 
     id: str
     type: str

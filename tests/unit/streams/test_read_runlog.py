@@ -4,6 +4,7 @@ event's id, a line for a capped enrolment, and never profile content."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -12,7 +13,7 @@ import pytest
 from streams.engine import simulate
 from streams.runlog import RunLog, line_of, log_effect, run_line
 from streams.sink import OutRecord
-from workflows.logs import JsonFormatter
+from workflows.logs import LINES, JsonFormatter
 
 DEFINITION: dict[str, Any] = {
     "id": "wf-1",
@@ -147,3 +148,15 @@ def test_lines_built_from_the_output_dicts_are_the_lines_decoded_from_the_record
     assert line_of("workflow.run.started", {"run": None}) is None
     assert line_of("workflow.run.started", {"run": {"triggerEvent": "not a dict"}}) is None
     assert line_of("message.send", {"run": {}}) is None
+
+
+def test_each_line_of_a_record_is_one_json_object_with_the_records_head() -> None:
+    record = logging.LogRecord("streams.runs", logging.INFO, "", 0, "%d lines", (3,), None)
+    record.__dict__[LINES] = [{"msg": "a", "n": 1}, {}, {"msg": "b", "at": datetime(2026, 1, 1, tzinfo=UTC)}]
+    written = [orjson.loads(line) for line in JsonFormatter().format(record).split("\n")]
+    assert [{k: v for k, v in w.items() if k != "ts"} for w in written] == [
+        {"level": "INFO", "logger": "streams.runs", "msg": "a", "n": 1},
+        {"level": "INFO", "logger": "streams.runs"},
+        {"level": "INFO", "logger": "streams.runs", "msg": "b", "at": "2026-01-01T00:00:00+00:00"},
+    ]
+    assert all(w["ts"].endswith("+00:00") for w in written)
