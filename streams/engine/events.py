@@ -15,10 +15,9 @@ __all__ = ["Event"]
 _EMPTY: Mapping[str, Any] = {}
 
 
-@dataclass(slots=True)  # not frozen: built for every event, and a frozen __init__ costs four times more
+@dataclass(frozen=True, slots=True)
 class Event:
-    """``{"id", "type", "tenantId", "contactId", "occurredAt", "data"}``; ``occurred_at_ms`` is derived.
-    Treated as immutable: nothing assigns to an event once decoded."""
+    """``{"id", "type", "tenantId", "contactId", "occurredAt", "data"}``; ``occurred_at_ms`` is derived."""
 
     id: str
     type: str
