@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from streams.engine import compile_definition
 from streams.engine.conditions import Scope
 from streams.engine.matching import TriggerMatcher
+from streams.engine.model import Plan
 
 from .helpers import TENANT
 
@@ -57,37 +58,7 @@ DATA_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=600, deadline=None)
-@given(
-    st.lists(CONDITIONS, min_size=1, max_size=8),
-    st.dictionaries(st.sampled_from(["x", "y"]), DATA_VALUES),
-    DATA_VALUES,
-)
-def test_the_candidates_that_match_are_the_triggers_that_match(
-    conditions: list[Any], data: dict[str, Any], plan_value: Any
-) -> None:
-    plans = [
-        compile_definition(
-            {
-                "id": f"w{i}",
-                "tenantId": TENANT,
-                "status": "active",
-                "trigger": {"type": "event", "event": "go", "conditions": c},
-                "nodes": [{"id": "a", "type": "end", "data": {}}],
-                "edges": [{"source": "trigger", "target": "a"}],
-            }
-        ).plan
-        for i, c in enumerate(conditions)
-    ]
-    profile = {"attributes": {"plan": plan_value}}
-    scope = Scope(profile, {"type": "go", "data": data}, None, 0, contact_id="c1")
-    expected = [p.workflow_id for p in plans if p.trigger_predicate(scope)]
-    candidates = TriggerMatcher(plans).candidates(scope)
-    assert len({id(p) for p in candidates}) == len(candidates)  # each once
-    assert [p.workflow_id for p in candidates if p.trigger_predicate(scope)] == expected
-
-
-def _plan(workflow_id: str, conditions: Any) -> Any:
+def _plan(workflow_id: str, conditions: Any) -> Plan:
     return compile_definition(
         {
             "id": workflow_id,
@@ -98,6 +69,24 @@ def _plan(workflow_id: str, conditions: Any) -> Any:
             "edges": [{"source": "trigger", "target": "a"}],
         }
     ).plan
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(CONDITIONS, min_size=1, max_size=8),
+    st.dictionaries(st.sampled_from(["x", "y"]), DATA_VALUES),
+    DATA_VALUES,
+)
+def test_the_candidates_that_match_are_the_triggers_that_match(
+    conditions: list[Any], data: dict[str, Any], plan_value: Any
+) -> None:
+    plans = [_plan(f"w{i}", c) for i, c in enumerate(conditions)]
+    profile = {"attributes": {"plan": plan_value}}
+    scope = Scope(profile, {"type": "go", "data": data}, None, 0, contact_id="c1")
+    expected = [p.workflow_id for p in plans if p.trigger_predicate(scope)]
+    candidates = TriggerMatcher(plans).candidates(scope)
+    assert len({id(p) for p in candidates}) == len(candidates)  # each once
+    assert [p.workflow_id for p in candidates if p.trigger_predicate(scope)] == expected
 
 
 def test_an_any_group_files_its_trigger_under_each_member_and_lists_it_once() -> None:
