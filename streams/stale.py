@@ -10,6 +10,7 @@ legitimately waits is never touched. The same scan counts active runs and pendin
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,12 +19,13 @@ from streams.engine.event_types import RUN_STALE_DETECTED
 from streams.engine.stale import stale_reason
 from streams.keys import STATE_PREFIX, TIMER_PREFIX, prefix_end
 from streams.sink import OutRecord
-from streams.statecodec import decode_state
+from streams.statecodec import StateFormatError, decode_state
 from streams.store import PartitionStore
 from streams.timers import pack
 from workflows.wire import envelope
 
 _PAGE = 2_000  # keys read between yields to the event loop
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -71,8 +73,15 @@ async def scan_stale(
 
         envelopes: list[dict[str, Any]] = []
         async for page in pages(store, partition, STATE_PREFIX, prefix_end(STATE_PREFIX), alive):
-            for _key, value in page:
-                state = decode_state(value)
+            for key, value in page:
+                try:
+                    state = decode_state(value)
+                except StateFormatError as exc:  # one bad record never stops the scan of the others
+                    log.warning(
+                        "unreadable state skipped by the stale scan",
+                        extra={"key": key[:200], "error": str(exc)},
+                    )
+                    continue
                 for run in state.runs.values():
                     if run.status != "running":
                         continue

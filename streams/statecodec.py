@@ -17,7 +17,7 @@ from typing import Any, Final
 import msgspec
 import orjson
 
-from streams.engine import ContactState
+from streams.engine import ContactState, StateError
 
 VERSION: Final = 2
 _V2: Final = b"\x02"
@@ -31,7 +31,7 @@ _untyped = msgspec.msgpack.Decoder()
 
 
 class StateFormatError(ValueError):
-    """A stored state in no format this release reads."""
+    """A stored state in no format this release reads (or malformed in the one it names)."""
 
 
 def encode_state(state: ContactState) -> bytes:
@@ -44,7 +44,10 @@ def decode_state(raw: bytes) -> ContactState:
             return _typed.decode(memoryview(raw)[1:])
         except msgspec.DecodeError as exc:  # ValidationError included
             raise StateFormatError(f"undecodable state record (version {VERSION}): {exc}") from exc
-    return ContactState.from_dict(_older(raw))
+    try:
+        return ContactState.from_dict(_older(raw))
+    except StateError as exc:
+        raise StateFormatError(str(exc)) from exc
 
 
 def decode_state_dict(raw: bytes) -> dict[str, Any]:

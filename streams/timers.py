@@ -9,6 +9,7 @@ rebalance), and a duplicate firing is a no-op in the engine (its event id derive
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,9 +21,11 @@ from streams.engine import ContactState, CronError, next_fire
 from streams.engine import event_types as et
 from streams.keys import STATE_PREFIX, TIMER_PREFIX, schedule_key, timer_due, timers_due_until
 from streams.sink import OutRecord
-from streams.statecodec import decode_state
+from streams.statecodec import StateFormatError, decode_state
 from streams.store import PartitionStore
 from workflows.wire import envelope
+
+log = logging.getLogger(__name__)
 
 # Bounded catch-up: a cron missed for a long downtime enrols once, for its latest fire time.
 _MAX_CATCH_UP = 100_000
@@ -156,8 +159,14 @@ class TimerPump:
     def _members(self, partition: int, tenant_id: str, segment: Any) -> Iterable[ContactState]:
         # State keys of one tenant are contiguous: scan only that range (``|`` + 1 is ``}``).
         tenant_prefix = STATE_PREFIX + f"{tenant_id}|".encode()
-        for _key, value in self.store.scan(partition, tenant_prefix, tenant_prefix[:-1] + b"}"):
-            state = decode_state(value)
+        for key, value in self.store.scan(partition, tenant_prefix, tenant_prefix[:-1] + b"}"):
+            try:
+                state = decode_state(value)
+            except StateFormatError as exc:  # one bad record never stops a schedule's other members
+                log.warning(
+                    "unreadable state skipped by a schedule", extra={"key": key[:200], "error": str(exc)}
+                )
+                continue
             segments = state.profile.get("segments")
             if isinstance(segments, list) and segment in segments:
                 yield state

@@ -11,7 +11,7 @@ import streams.stale
 from streams.engine import ContactState, Event, Run, run_id_for, step
 from streams.engine.event_types import RUN_STALE_DETECTED as STALE_CHECK
 from streams.engine.stale import stale_reason
-from streams.keys import TIMER_PREFIX, prefix_end
+from streams.keys import TIMER_PREFIX, prefix_end, state_key
 from streams.stale import StaleScan, scan_stale
 from streams.store import MemoryPartitionStore
 from tests.unit.engine.helpers import workflow
@@ -238,3 +238,18 @@ def test_the_engine_ignores_an_already_applied_report_and_an_unknown_run() -> No
     assert (again.state, again.effects) == (failed.state, [])
     unknown = step(state, report("s2", "no-such-run"), definitions=feed.index, now=NOW)
     assert (unknown.state.runs, unknown.effects) == (state.runs, [])
+
+
+async def test_an_unreadable_state_is_skipped_and_the_others_are_scanned(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store, contacts = world()
+    for partition, raw in ((0, b"\x09future"), (1, b"\x02\xc1"), (1, b'{"format":1,"tenantId":"t1"}')):
+        store.write(partition, {state_key(TENANT, f"broken-{len(raw)}"): raw}, None)
+
+    result = await scan(store)
+
+    assert result.stale == 2  # the same two reports as without the broken records
+    assert [e["contactId"] for e in scan_envelopes(result)] == [contacts["nothing"], contacts["overdue"]]
+    skipped = [r for r in caplog.records if r.getMessage() == "unreadable state skipped by the stale scan"]
+    assert len(skipped) == 3

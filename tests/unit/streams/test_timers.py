@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from streams.definitions import DefinitionFeed
-from streams.keys import TIMER_PREFIX, prefix_end, schedule_key, timer_key
+from streams.keys import TIMER_PREFIX, prefix_end, schedule_key, state_key, timer_key
 from streams.sink import OutRecord
 from streams.store import MemoryPartitionStore
 from streams.timers import TimerPump
@@ -232,3 +232,16 @@ def test_schedule_ticks_start_one_run_per_member_even_when_delivered_twice() -> 
     assert started == [vip0.encode(), vip1.encode()]
     apply(store, first)
     assert proc.process(as_in_records(ticks, first_offset=200), now=NINE + 20).outputs == []
+
+
+def test_an_unreadable_member_state_is_skipped_and_the_others_are_enrolled() -> None:
+    store = MemoryPartitionStore()
+    vip0, vip1 = audience(store)
+    store.write(0, {state_key(TENANT, "broken"): b"\x02\xc1"}, None)  # sorts among the tenant's members
+    p = pump(store, feed_with(schedule_workflow()))
+    for partition in (0, 1):
+        store.write(partition, {schedule_key("wf-cron"): orjson.dumps({"lastFireAt": NINE - HOUR})}, None)
+
+    result = p.tick({0, 1}, now=NINE + 30_000, mono=0.0)
+
+    assert [e["contactId"] for e in envelopes(result.records)] == [vip0, vip1]
