@@ -82,15 +82,7 @@ class SendMessage(_Base):
     SUBJECT: ClassVar[str | None] = et.MESSAGE_SEND
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "kind": self.kind,
-            "subject": self.SUBJECT,
-            "tenantId": self.tenant_id,
-            "contactId": self.contact_id,
-            "runId": self.run_id,
-            "nodeId": self.node_id,
-            "idempotencyKey": self.idempotency_key,
-        }
+        d = self._head()
         if self.sender:
             d.update(self.sender)
         d["workflowId"] = self.workflow_id
@@ -125,16 +117,9 @@ class AddTag(_Base):
     SUBJECT: ClassVar[str | None] = et.CONTACT_COMMAND_ADD_TAG
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "subject": self.SUBJECT,
-            "tenantId": self.tenant_id,
-            "contactId": self.contact_id,
-            "runId": self.run_id,
-            "nodeId": self.node_id,
-            "idempotencyKey": self.idempotency_key,
-            "tag": self.tag,
-        }
+        d = self._head()
+        d["tag"] = self.tag
+        return d
 
 
 @dataclass(slots=True)
@@ -239,18 +224,11 @@ class ScheduleTimer(_Base):
     route: ClassVar[str] = "timer"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "subject": self.SUBJECT,
-            "tenantId": self.tenant_id,
-            "contactId": self.contact_id,
-            "runId": self.run_id,
-            "nodeId": self.node_id,
-            "idempotencyKey": self.idempotency_key,
-            "timerId": self.timer_id,
-            "dueAt": self.due_at,
-            "timerKind": self.timer_kind,
-        }
+        d = self._head()
+        d["timerId"] = self.timer_id
+        d["dueAt"] = self.due_at
+        d["timerKind"] = self.timer_kind
+        return d
 
 
 @dataclass(slots=True)
