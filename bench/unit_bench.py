@@ -84,7 +84,7 @@ def _unit() -> CommitUnit:
         processor,
         changelog_topic="bench.changelog",
         metrics=Metrics(),
-        run_log=RunLog("bench.out"),
+        run_log=RunLog(),
     )
 
 

@@ -17,19 +17,11 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from streams.engine import event_types as et
-from streams.sink import OutRecord
 from workflows.logs import LINES
-from workflows.runevents import (
-    EnrolmentSkippedRecord,
-    RunEventDecodeError,
-    RunEventRecord,
-    decode_out_record,
-)
-from workflows.wire import SUBJECT_HEADER
 
 run_log = logging.getLogger("streams.runs")
 
-_MESSAGES: Final = {
+MESSAGES: Final = {
     et.RUN_STARTED: "[RUN] workflow run started",
     et.RUN_COMPLETED: "[RUN] workflow run completed",
     et.RUN_FAILED: "[RUN] workflow run failed",
@@ -38,86 +30,19 @@ _MESSAGES: Final = {
     et.NODE_EXECUTED: "[NODE] node executed",
     et.RUN_ENROLMENT_SKIPPED: "[RUN] enrolment skipped: a re-entry cap refused the run",
 }
-_LOGGED_STEPS: Final = frozenset({"completed", "failed"})
-LOGGED_SUBJECTS: Final = frozenset(_MESSAGES)
+LOGGED_STEPS: Final = frozenset({"completed", "failed"})
+LOGGED_SUBJECTS: Final = frozenset(MESSAGES)
 
 
 def enabled() -> bool:
     return run_log.isEnabledFor(logging.INFO)
 
 
-def _subject(record: OutRecord) -> str:
-    for name, value in record.headers:
-        if name == SUBJECT_HEADER:
-            return value.decode()
-    return ""
-
-
-def log_effect(record: OutRecord) -> None:
-    """One line per run lifecycle event, finished node and capped enrolment; nothing for other records."""
-    if not run_log.isEnabledFor(logging.INFO):
-        return
-    line = run_line(record)
-    if line is not None:
-        message, extra = line
-        run_log.info(message, extra=extra)
-
-
-def run_line(record: OutRecord) -> tuple[str, dict[str, Any]] | None:
-    """The message and fields of a record's line, or None when the record has none (or is undecodable:
-    the line is a log, never a reason to stop a unit that is already durable)."""
-    subject = _subject(record)
-    message = _MESSAGES.get(subject)
-    if message is None:
-        return None
-    try:
-        decoded = decode_out_record(subject, record.value)
-    except RunEventDecodeError:
-        return None
-    if isinstance(decoded, EnrolmentSkippedRecord):
-        trigger = decoded.trigger_event
-        return message, {
-            "tenantId": decoded.tenant_id,
-            "correlationId": trigger.id if trigger is not None else None,
-            "workflowId": decoded.workflow_id,
-            "version": decoded.version,
-            "contactId": decoded.contact_id,
-            "reason": decoded.reason,
-            "limit": decoded.limit,
-            "activeRuns": decoded.active_runs,
-        }
-    if not isinstance(decoded, RunEventRecord):
-        return None
-    run, step = decoded.run, decoded.step
-    if subject == et.NODE_EXECUTED and (step is None or step.status not in _LOGGED_STEPS):
-        return None
-    trigger = run.trigger_event
-    extra: dict[str, Any] = {
-        "tenantId": decoded.tenant_id,
-        "correlationId": trigger.id if trigger is not None else None,
-        "workflowId": run.workflow_id,
-        "version": run.pinned_version,
-        "runId": decoded.run_id,
-        "contactId": decoded.contact_id,
-        "triggerType": run.trigger_type,
-        "idempotencyKey": decoded.idempotency_key,
-        "status": (step.status if step is not None else None) or run.status,
-    }
-    if step is not None:
-        extra.update(nodeId=step.node_id, nodeType=step.node_type)
-    if subject == et.RUN_GOAL_REACHED:
-        extra.update(goalId=run.reached_goal, goalName=run.goal_name)
-    error = (step.error_message if step is not None else None) or run.error_message
-    if error:
-        extra["error"] = error[:300]
-    return message, extra
-
-
 def line_of(subject: str, payload: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The line of an output, from the dict its record is encoded from: the same fields as
-    :func:`run_line` reads from the record's bytes, without decoding them again. None when the output has
-    no line or its dict is not of the engine's shape (a log is never a reason to stop a unit)."""
-    message = _MESSAGES.get(subject)
+    """The line of an output, from the dict its record is encoded from (the processor builds it when it
+    encodes the record: nothing is decoded again). None when the output has no line or its dict is not of
+    the engine's shape (a log is never a reason to stop a unit)."""
+    message = MESSAGES.get(subject)
     if message is None:
         return None
     try:
@@ -143,7 +68,7 @@ def _line_of(subject: str, message: str, d: Mapping[str, Any]) -> dict[str, Any]
     run = d.get("run", _EMPTY)
     step = d.get("step")
     if run is None or (
-        subject == et.NODE_EXECUTED and (step is None or step.get("status") not in _LOGGED_STEPS)
+        subject == et.NODE_EXECUTED and (step is None or step.get("status") not in LOGGED_STEPS)
     ):
         return None
     trigger = run.get("triggerEvent")
@@ -181,23 +106,6 @@ class RunLog:
     formatter (``workflows.logs``) writes it as one line per run event, so a unit of thousands of runs
     costs one record, one handler lock and one flush instead of one each per line. Measured on the worker
     benchmark's mix: per-line records took 15% of the worker's CPU."""
-
-    def __init__(self, out_topic: str) -> None:
-        self.out_topic = out_topic
-
-    def unit(self, outputs: list[OutRecord]) -> None:
-        """The lines of a unit's output records, decoded from their bytes."""
-        if not run_log.isEnabledFor(logging.INFO):
-            return
-        lines: list[dict[str, Any]] = []
-        for record in outputs:
-            if record.topic != self.out_topic:
-                continue
-            line = run_line(record)
-            if line is not None:
-                message, extra = line
-                lines.append({"msg": message, **extra})
-        self.write(lines)
 
     def write(self, lines: list[dict[str, Any]]) -> None:
         """Lines built when the outputs were (:func:`line_of`, the processor's ``run_lines``)."""

@@ -97,7 +97,7 @@ class WorkerRuntime:
             changelog_topic=self.host.changelog_topic,
             metrics=self.metrics,
             offer=self._offer,
-            run_log=RunLog(s.out_topic),
+            run_log=RunLog(),
         )
         await self.executor.start()
         self.reader = EventReader(

@@ -11,7 +11,6 @@ import pytest
 from streams.engine import run_id_for
 from streams.keys import TIMER_PREFIX, prefix_end, state_key, timer_key
 from streams.processor import InRecord
-from streams.runlog import RunLog
 from streams.statecodec import decode_state
 from streams.store import MemoryPartitionStore
 from tests.unit.streams.builders import (
@@ -35,6 +34,7 @@ from tests.unit.streams.builders import (
     record,
     subjects,
 )
+from tests.unit.streams.runlog_decoded import log_unit
 from workflows.wire import partition_for
 
 CREATED = "contact.created"
@@ -276,7 +276,7 @@ def test_a_units_run_log_lines_are_those_of_its_outputs_and_only_when_the_log_is
     caplog.set_level(logging.INFO, logger="streams.runs")
     result = processor(store, feed_with(delay_workflow())).process(records, now=T0)
     caplog.clear()
-    RunLog(OUT).unit(result.outputs)  # the lines decoded from the records' bytes
+    log_unit(result.outputs, OUT)  # the lines decoded from the records' bytes
     [decoded] = caplog.records
     assert result.run_lines == decoded.lines
     assert [line["msg"] for line in result.run_lines] == [

@@ -11,8 +11,9 @@ import orjson
 import pytest
 
 from streams.engine import simulate
-from streams.runlog import RunLog, line_of, log_effect, run_line
+from streams.runlog import RunLog, line_of
 from streams.sink import OutRecord
+from tests.unit.streams.runlog_decoded import log_effect, log_unit, run_line
 from workflows.logs import LINES, JsonFormatter
 
 DEFINITION: dict[str, Any] = {
@@ -102,7 +103,7 @@ def test_a_units_lines_are_one_record_written_as_the_same_lines(caplog: pytest.L
         log_effect(record)
     single = [JsonFormatter().format(r) for r in caplog.records]
     caplog.clear()
-    RunLog("workflows.out").unit(_records())
+    log_unit(_records())
     [batch] = caplog.records  # one record for the whole unit
     written = JsonFormatter().format(batch).split("\n")
 
@@ -141,7 +142,7 @@ def test_lines_built_from_the_output_dicts_are_the_lines_decoded_from_the_record
     assert from_dicts == decoded
     assert [list(line) for line in from_dicts] == [list(line) for line in decoded]  # the same field order
     assert len(from_dicts) == 4
-    RunLog("workflows.out").write(from_dicts)
+    RunLog().write(from_dicts)
     [batch] = caplog.records
     assert batch.lines == decoded
     # what the engine would never emit yields no line rather than an error
