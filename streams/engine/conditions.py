@@ -290,11 +290,11 @@ def compile_condition(spec: Any) -> Predicate:
     getter = compile_path(field)
     expected = spec.get("value")
     if operator in ("contains", "starts_with") and isinstance(expected, str):
-        return _string_leaf(getter, op, expected, operator == "contains", _event_data_key(field))
+        return _string_leaf(getter, op, expected, operator == "contains")
     if operator == "equals" and type(expected) is str:
         return _equals_text(getter, op, expected)
     if operator == "equals" and type(expected) is bool:
-        return _equals_flag(getter, expected, _event_data_key(field))
+        return _equals_flag(getter, expected)
     if operator == "in" and isinstance(expected, list) and expected and all(type(e) is str for e in expected):
         return _in_texts(getter, op, expected)
 
@@ -307,24 +307,10 @@ def compile_condition(spec: Any) -> Predicate:
     return leaf
 
 
-def _event_data_key(field: str) -> str | None:
-    """``x`` for a field ``event.data.x`` (one key: what trigger conditions test most), else None. Leaves
-    on such a field read the event's data themselves: a trigger scan evaluates thousands of them."""
-    head, dot, key = field.partition("event.data.")
-    return key if not head and dot and key and "." not in key else None
-
-
-def _equals_flag(getter: Getter, expected: bool, data_key: str | None) -> Predicate:
+def _equals_flag(getter: Getter, expected: bool) -> Predicate:
     """``equals true|false``: ``values_equal`` with a bool holds only for that very bool (getters never
     raise)."""
-    if data_key is None:
-        return lambda s: getter(s) is expected
-
-    def leaf(s: Scope) -> bool:
-        data = s.event.get("data")
-        return type(data) is dict and data.get(data_key, MISSING) is expected
-
-    return leaf
+    return lambda s: getter(s) is expected
 
 
 def _string_leaf(
@@ -332,17 +318,12 @@ def _string_leaf(
     op: Callable[[Any, Any, int], bool],
     expected: str,
     contains: bool,
-    data_key: str | None = None,
 ) -> Predicate:
     """``contains`` / ``starts_with`` a string: a string value is tested in place, anything else the
     general way (a list for contains)."""
 
     def leaf(s: Scope) -> bool:
-        if data_key is None:
-            actual = getter(s)
-        else:
-            data = s.event.get("data")
-            actual = data.get(data_key, MISSING) if type(data) is dict else MISSING
+        actual = getter(s)
         if type(actual) is str:
             return expected in actual if contains else actual.startswith(expected)
         try:
