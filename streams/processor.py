@@ -117,8 +117,9 @@ class Processor:
         self.stale_overdue_ms = stale_overdue_ms
         self.max_record_bytes = max_record_bytes
         self._same_partitions = out_partitions == partitions
-        # One subject header per subject, shared by every record of it (aiokafka only reads headers).
-        self._subject_headers: dict[str, tuple[str, bytes]] = {}
+        # What each subject's outputs share: the header (aiokafka only reads headers), whether it is logged
+        # and counted.
+        self._subjects: dict[str, _Subject] = {}
         self._lines = False  # whether this unit builds run log lines
         # contact id -> the partition it hashes to, kept across units (murmur2 per event costs); bounded.
         self._homes: dict[str, int] = {}
@@ -235,17 +236,22 @@ class Processor:
             self._dead(result, record, orjson.dumps(raw), f"processing raised {type(exc).__name__}: {exc}")
             return
         effects = transition.effects
-        staged = _NO_EFFECTS
-        if effects:  # most events trigger nothing: no per-event staging for them
-            staged = _Staged()
-            for effect in effects:
-                self._route(staged, partition, effect)
-            limit = self.max_record_bytes
-            too_large = next((o for o in staged.outputs if len(o.value or b"") > limit), None)
-            if too_large is not None:
-                size = len(too_large.value or b"")
-                self._dead(result, record, orjson.dumps(raw), f"output record too large: {size} bytes")
-                return
+        if not effects:  # most events trigger nothing: no staging for them
+            if new_state is not state:
+                unit.cache[key] = new_state
+                unit.dirty[key] = partition
+                if erase:
+                    unit.erased.add(key)
+                elif unit.erased:
+                    unit.erased.discard(key)
+            return
+        staged = _Staged()
+        for effect in effects:
+            self._route(staged, partition, effect)
+        if staged.largest > self.max_record_bytes:
+            size = staged.largest
+            self._dead(result, record, orjson.dumps(raw), f"output record too large: {size} bytes")
+            return
         if new_state is not state:
             unit.cache[key] = new_state
             unit.dirty[key] = partition
@@ -285,10 +291,13 @@ class Processor:
         route = effect.route
         if route == "nats":
             subject = effect.subject or effect.kind
-            subject_header = self._subject_headers.get(subject)
-            if subject_header is None:
-                subject_header = self._subject_headers[subject] = (SUBJECT_HEADER, subject.encode())
+            known = self._subjects.get(subject)
+            if known is None:
+                known = self._subjects[subject] = _Subject(subject, effect.kind)
             payload = effect.to_dict()
+            value = _dumps(payload)
+            if len(value) > staged.largest:
+                staged.largest = len(value)
             staged.outputs.append(
                 OutRecord(
                     self.out_topic,
@@ -297,16 +306,16 @@ class Processor:
                     if self._same_partitions
                     else partition_for(effect.contact_id, self.out_partitions),
                     effect.contact_id.encode(),
-                    _dumps(payload),
-                    [subject_header, (IDEMPOTENCY_HEADER, effect.idempotency_key.encode())],
+                    value,
+                    [known.header, (IDEMPOTENCY_HEADER, effect.idempotency_key.encode())],
                 )
             )
-            if self._lines and subject in LOGGED_SUBJECTS:
+            if known.logged and self._lines:
                 line = line_of(subject, payload)
                 if line is not None:
                     staged.lines.append(line)
-            if effect.kind == "run_event" and subject != et.NODE_EXECUTED:
-                staged.run_events.append(subject.removeprefix("workflow.run."))
+            if known.counted is not None:
+                staged.run_events.append(known.counted)
         elif route == "timer":
             tkey = timer_key(effect.due_at, effect.tenant_id, effect.contact_id, effect.timer_id)  # type: ignore[union-attr]
             if effect.kind == "schedule_timer":
@@ -367,15 +376,29 @@ class _Unit:
     actions: dict[bytes, dict[str, HttpAction]] = field(default_factory=dict)
 
 
+class _Subject:
+    """What the outputs of one subject share, worked out once per subject instead of once per output."""
+
+    __slots__ = ("counted", "header", "logged")
+
+    def __init__(self, subject: str, kind: str) -> None:
+        self.header: tuple[str, bytes] = (SUBJECT_HEADER, subject.encode())
+        self.logged = subject in LOGGED_SUBJECTS  # has a run log line (streams.runlog)
+        # The run lifecycle events the runs metric counts, by status (not the step records).
+        self.counted: str | None = (
+            subject.removeprefix("workflow.run.")
+            if kind == "run_event" and subject != et.NODE_EXECUTED
+            else None
+        )
+
+
 @dataclass(slots=True)
 class _Staged:
     """One event's effects, kept apart until the event is known to fit."""
 
+    largest: int = 0  # bytes of its largest output
     outputs: list[OutRecord] = field(default_factory=list)
     timers: dict[bytes, bytes | None] = field(default_factory=dict)
     actions: list[HttpAction] = field(default_factory=list)
     run_events: list[str] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
-
-
-_NO_EFFECTS: Final = _Staged()  # shared and never written: what an event without effects stages
