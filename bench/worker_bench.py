@@ -135,13 +135,14 @@ async def worker_throughput(n: int, contacts: int, per_record: int, tmp: Path, w
             now_owned = [m.get("workflows_partitions_owned", 0.0) for m in scraped]
             reassigned += now_owned != owned
             owned = now_owned
-            if sum(done) != last:
-                last, stalled_at = sum(done), time.monotonic()
-            if start is None and sum(done):
+            total = float(sum(done))
+            if total != last:
+                last, stalled_at = total, time.monotonic()
+            if start is None and total:
                 start = (time.perf_counter(), done, [w.cpu_s() for w in procs])
-            if sum(done) >= n:
+            if total >= n:
                 break
-            await asyncio.sleep(_next_scrape(start, sum(done), n))
+            await asyncio.sleep(_next_scrape(start, total, n))
         else:
             tail = "\n".join(procs[0].log.read_text(errors="replace").splitlines()[-20:])
             raise RuntimeError(f"worker stalled at {last} of {n} events; its log ends:\n{tail}")
