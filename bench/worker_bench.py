@@ -49,6 +49,8 @@ from worker_kit import (
     six_node,
 )
 
+from workflows.wire import out_items
+
 
 # -- baseline --------------------------------------------------------------------------------------------
 async def baseline(n: int) -> float:
@@ -239,13 +241,13 @@ async def latency(rate: float, seconds: float, contacts: int, tmp: Path) -> tupl
             got = await consumer.getmany(timeout_ms=500)
             for records in got.values():
                 for r in records:
-                    if dict(r.headers).get("subject") != b"workflow.run.started":
-                        continue
-                    effect = orjson.loads(r.value)
-                    sent = (
-                        datetime.fromisoformat(effect["run"]["triggerEvent"]["occurredAt"]).timestamp() * 1000
-                    )
-                    latencies.append(r.timestamp - sent)
+                    for item in out_items(r.value, r.headers):
+                        if item.subject != "workflow.run.started":
+                            continue
+                        effect = orjson.loads(item.value)
+                        trigger = effect["run"]["triggerEvent"]
+                        sent = datetime.fromisoformat(trigger["occurredAt"]).timestamp() * 1000
+                        latencies.append(r.timestamp - sent)
                 quiet = time.monotonic() + 3
         latencies.sort()
         if not latencies:

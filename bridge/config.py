@@ -74,6 +74,8 @@ class BridgeSettings(BaseSettings):
     outbound_dedupe_window_s: float = Field(default=120.0, gt=0)
     outbound_group: str = "workflows-bridge-out"
     outbound_batch: int = Field(default=500, ge=1, le=10_000)
+    # Outputs published concurrently: a poll of packed records may hold hundreds of thousands of outputs.
+    outbound_window: int = Field(default=2000, ge=1, le=100_000)
     publish_timeout_s: float = Field(default=10.0, gt=0)
     # A subject no stream captures is retried this many times before the record is dead-lettered.
     no_stream_attempts: int = Field(default=5, ge=1)

@@ -1,12 +1,13 @@
 """Outbound direction: ``workflows.out`` -> JetStream.
 
-Each record is published in the platform envelope (``bridge.platform``) to its ``subject`` header with
-``Nats-Msg-Id`` = its ``idempotency-key`` header, so JetStream drops a record published twice inside the
-dedupe window (a replay after a crash, a rebalance). The records of one poll are published concurrently (in
-order on the wire) and the Kafka offsets are committed only after JetStream acknowledged every one of them.
-Failed publishes are retried with backoff; nothing is skipped except step records still pending or running
-(the read model's, committed unpublished) and records that cannot be published at all, which are
-dead-lettered with the reason."""
+Each output of a record (the items of a pack, or a single output: ``workflows.wire.out_items``) is
+published in the platform envelope (``bridge.platform``) to the subject it names with ``Nats-Msg-Id`` = its
+idempotency key, so JetStream drops an output published twice inside the dedupe window (a replay after a
+crash, a rebalance). The outputs of one poll are published concurrently, ``outbound_window`` at a time (in
+order on the wire), and the Kafka offsets are committed only after JetStream acknowledged every one of
+them. Failed publishes are retried with backoff; nothing is skipped except step records still pending or
+running (the read model's, committed unpublished) and outputs that cannot be published at all, which are
+dead-lettered with the reason (a pack that is not a JSON array, whole)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -27,7 +29,7 @@ from bridge.jetstream import dead_letter
 from bridge.observability import Backoff, Metrics, Supervised
 from bridge.platform import UnpublishableRecordError, to_platform
 from workflows.settings import Settings
-from workflows.wire import IDEMPOTENCY_HEADER, NATS_MSG_ID_HEADER, SUBJECT_HEADER
+from workflows.wire import NATS_MSG_ID_HEADER, SUBJECT_HEADER, OutItem, PackError, out_items
 
 log = logging.getLogger("bridge.outbound")
 
@@ -35,7 +37,21 @@ Rec: TypeAlias = ConsumerRecord  # [bytes, bytes]: no deserializers
 
 
 class _Unpublishable(Exception):  # noqa: N818  # internal signal, never leaves this module
-    """The record cannot be published as it is; it goes to the dead-letter subject."""
+    """The output cannot be published as it is; it goes to the dead-letter subject."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Output:
+    """One output to publish: its record and its place in it."""
+
+    record: Rec
+    item: OutItem
+    packed: bool  # an item of a pack (its position is part of its fallback id)
+
+    @property
+    def source(self) -> str:
+        r = self.record
+        return f"{r.topic}:{r.partition}:{r.offset}" + (f"#{self.item.index}" if self.packed else "")
 
 
 class OutboundMirror(Supervised):
@@ -84,21 +100,39 @@ class OutboundMirror(Supervised):
             await consumer.stop()
 
     async def _publish_all(self, records: list[Rec], stop: asyncio.Event, backoff: Backoff) -> bool:
-        pending = records
+        outputs: list[_Output] = []
+        for record in records:
+            try:
+                items = out_items(record.value, record.headers)
+            except PackError as exc:
+                await self._dead_letter(
+                    record.value or b"", f"{record.topic}:{record.partition}:{record.offset}", str(exc)
+                )
+                continue
+            packed = (record.value or b"")[:1] == b"["
+            outputs.extend(_Output(record, item, packed) for item in items)
+        window = self._bridge.outbound_window
+        for start in range(0, len(outputs), window):
+            if not await self._publish_window(outputs[start : start + window], stop, backoff):
+                return False
+        return True
+
+    async def _publish_window(self, outputs: list[_Output], stop: asyncio.Event, backoff: Backoff) -> bool:
+        pending = outputs
         attempts = 0
         while pending:
             attempts += 1
             results = await asyncio.gather(
-                *(self._publish(r, attempts) for r in pending), return_exceptions=True
+                *(self._publish(o, attempts) for o in pending), return_exceptions=True
             )
-            failed: list[Rec] = []
-            for record, result in zip(pending, results, strict=True):
+            failed: list[_Output] = []
+            for output, result in zip(pending, results, strict=True):
                 if isinstance(result, _Unpublishable):
-                    await self._dead_letter(record, str(result))
+                    await self._dead_letter(output.item.value, output.source, str(result))
                 elif isinstance(result, BaseException):
                     if isinstance(result, asyncio.CancelledError):
                         raise result
-                    failed.append(record)
+                    failed.append(output)
             if failed:
                 log.warning(
                     "outbound publish failed; retrying",
@@ -110,51 +144,49 @@ class OutboundMirror(Supervised):
             pending = failed
         return True
 
-    async def _publish(self, record: Rec, attempt: int) -> None:
-        headers = {k: v for k, v in record.headers}
-        subject = headers.get(SUBJECT_HEADER)
+    async def _publish(self, output: _Output, attempt: int) -> None:
+        record, item = output.record, output.item
+        subject = item.subject
         if not subject:
-            raise _Unpublishable(f"record has no {SUBJECT_HEADER!r} header")
-        key = headers.get(IDEMPOTENCY_HEADER)
-        # Without a key the record's position is still a stable id across replays.
-        msg_id = key.decode() if key else f"{record.topic}:{record.partition}:{record.offset}"
+            where = "record has no" if not output.packed else "packed output names no"
+            raise _Unpublishable(f"{where} {SUBJECT_HEADER!r}")
+        # Without a key the output's position is still a stable id across replays.
+        msg_id = item.idempotency_key or output.source
         produced = record.timestamp if record.timestamp and record.timestamp > 0 else int(time.time() * 1000)
         try:
-            body = to_platform(
-                record.value or b"", subject=subject.decode(), message_id=msg_id, produced_at_ms=produced
-            )
+            body = to_platform(item.value, subject=subject, message_id=msg_id, produced_at_ms=produced)
         except UnpublishableRecordError as exc:
             raise _Unpublishable(str(exc)) from None
         if body is None:
             return  # a pending or running step: the read model's only (its offset is committed as usual)
         try:
             ack = await self._js.publish(
-                self._bridge.subject(subject.decode()),
+                self._bridge.subject(subject),
                 body,
                 timeout=self._bridge.publish_timeout_s,
                 headers={NATS_MSG_ID_HEADER: msg_id},
             )
         except NoStreamResponseError:
             if attempt >= self._bridge.no_stream_attempts:
-                raise _Unpublishable(f"no JetStream stream captures subject {subject.decode()!r}") from None
+                raise _Unpublishable(f"no JetStream stream captures subject {subject!r}") from None
             raise
         if ack.duplicate:
             self._metrics.duplicates_out.inc()
         else:
             self._metrics.messages_out.inc()
 
-    async def _dead_letter(self, record: Rec, reason: str) -> None:
+    async def _dead_letter(self, value: bytes, source: str, reason: str) -> None:
         await dead_letter(
             self._js,
             self._settings.nats_dlq_subject,
-            record.value or b"",
+            value,
             reason=reason,
-            original_subject=f"kafka:{record.topic}",
-            source_id=f"{record.topic}:{record.partition}:{record.offset}",
+            original_subject=f"kafka:{self._settings.out_topic}",
+            source_id=source,
             publish_timeout=self._bridge.publish_timeout_s,
         )
         self._metrics.dead_lettered.labels(self.name).inc()
-        log.warning("dead-lettered", extra={"topic": record.topic, "offset": record.offset, "reason": reason})
+        log.warning("dead-lettered", extra={"source": source, "reason": reason})
 
     def _update_lag(self, consumer: AIOKafkaConsumer, polled: dict[TopicPartition, list[Rec]]) -> None:
         lag: Any = 0

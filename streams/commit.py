@@ -2,8 +2,8 @@
 
 Durability order of a commit unit (the steps are numbered the same way in :meth:`CommitUnit.commit`):
 
-1. outputs (``workflows.out``, the DLQ, fired timers into ``workflows.events``) are produced and
-   acknowledged;
+1. outputs (``workflows.out``, packed per partition: ``Processor.packed``; the DLQ; fired timers into
+   ``workflows.events``) are produced and acknowledged;
 2. the changelog records (timer and pending-action keys first, then states, then the partition's position
    ``P|``) are produced and acknowledged;
 3. the write batch of each partition is applied to the local store with the changelog offset it reached;
@@ -93,7 +93,8 @@ class CommitUnit:
                 last[r.partition] = r.offset
         for partition, offset in last.items():
             result.state_changes.setdefault(partition, {})[POSITION_KEY] = str(offset).encode()
-        await self.commit(result.outputs, {p: result.changes(p) for p in result.partitions()}, result.actions)
+        outputs = self.processor.packed(result.outputs)
+        await self.commit(outputs, {p: result.changes(p) for p in result.partitions()}, result.actions)
         self._observe(result, len(records), started)
         return result
 

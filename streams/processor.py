@@ -50,6 +50,8 @@ from workflows.wire import (
     IDEMPOTENCY_HEADER,
     SUBJECT_HEADER,
     decode_events,
+    encode_pack,
+    pack_outputs,
     partition_for,
 )
 
@@ -165,6 +167,28 @@ class Processor:
         self._finish(result, unit)
         result.step_seconds = time.perf_counter() - started
         return result
+
+    def packed(self, outputs: Sequence[OutRecord]) -> list[OutRecord]:
+        """The records that carry ``outputs``: those for ``workflows.out`` packed per partition in their
+        order, each pack within the record budget (``workflows.wire``: one record per partition of a unit
+        instead of one per output); a pack that would hold one output stays that output with its headers.
+        Dead letters as they are."""
+        records: list[OutRecord] = []
+        by_partition: dict[int, list[OutRecord]] = {}
+        for output in outputs:
+            if output.topic == self.out_topic:
+                by_partition.setdefault(output.partition, []).append(output)
+            else:
+                records.append(output)
+        for partition, items in by_partition.items():
+            start = 0
+            for group in pack_outputs([o.value or b"" for o in items], self.max_record_bytes):
+                if len(group) == 1:
+                    records.append(items[start])
+                else:
+                    records.append(OutRecord(self.out_topic, partition, None, encode_pack(group)))
+                start += len(group)
+        return records
 
     def _finish(self, result: UnitResult, unit: _Unit) -> None:
         """Encode each changed state once; write or delete its pending action keys (streams.actions)."""

@@ -6,9 +6,13 @@ cannot drift apart.
     or a *batch*: a JSON array of envelopes whose contactIds all map to the record's partition, in per-contact
     order. A batch of one is valid. Producers that batch choose the partition with :func:`partition_for` and
     set the record key to the first envelope's contactId.
-``workflows.out`` (key = contactId)
-    value: one effect's ``to_dict()`` as JSON; headers ``subject`` (the NATS subject to publish to) and
-    ``idempotency-key`` (used as ``Nats-Msg-Id`` so JetStream drops duplicates).
+``workflows.out``
+    value: a *pack*, a JSON array of effects' ``to_dict()`` in the order they were produced, all of contacts
+    that map to the record's partition, no key and no headers: each output names its ``subject`` (the NATS
+    subject to publish to) and ``idempotencyKey`` (used as ``Nats-Msg-Id`` so JetStream drops duplicates).
+    Or a single output: one effect's ``to_dict()`` as a JSON object, key = contactId, headers ``subject`` and
+    ``idempotency-key``. The worker writes a single output only when a pack would hold one. Readers take
+    both with :func:`out_items`; :func:`pack_outputs` builds packs.
 ``workflows.definitions`` (compacted)
     key ``{workflowId}:{version}`` -> the version's definition (what ``compile_definition`` accepts);
     key ``{workflowId}:active`` -> ``{"workflowId","tenantId","version": int | null, "status"}``, the pointer
@@ -26,11 +30,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
+import msgspec
 import orjson
 from aiokafka.partitioner import murmur2
 
@@ -214,3 +219,80 @@ def decode_observations(value: bytes) -> Observations:
             raise ObservationsDecodeError(f"items[{n}].count must be a non-negative integer")
         out.append(ObservedType(tenant, kind, count, _when(item.get("lastSeenAt"), f"items[{n}].lastSeenAt")))
     return Observations(_when(raw.get("at"), "at"), out)
+
+
+# -- workflows.out -----------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class OutItem:
+    """One output of a ``workflows.out`` record: its position in the record (0 for a single output), its
+    JSON object, and the subject and idempotency key it names (None when it names none)."""
+
+    index: int
+    value: bytes
+    subject: str | None
+    idempotency_key: str | None
+
+
+class PackError(ValueError):
+    """A ``workflows.out`` record that starts as a pack but is not a JSON array."""
+
+
+class _Head(msgspec.Struct, rename="camel"):
+    subject: str | None = None
+    idempotency_key: str | None = None
+
+
+_NO_HEAD: Final = _Head()
+_pack = msgspec.json.Decoder(list[msgspec.Raw])
+_head = msgspec.json.Decoder(_Head)
+
+
+def out_items(value: bytes | None, headers: Iterable[tuple[str, bytes]]) -> list[OutItem]:
+    """The outputs of a ``workflows.out`` record, in order: a pack's items (each read for its subject and
+    idempotencyKey; an item that is not an object of that shape names neither), or the single output with
+    its headers. Raises :class:`PackError` for a pack that is not a JSON array."""
+    if value is not None and value[:1] == b"[":
+        try:
+            raws = _pack.decode(value)
+        except msgspec.DecodeError as exc:
+            raise PackError(f"undecodable pack: {exc}") from None
+        items = []
+        for index, raw in enumerate(raws):
+            item = bytes(raw)
+            try:
+                head = _head.decode(item)
+            except msgspec.DecodeError:
+                head = _NO_HEAD  # the reader's own checks refuse it
+            items.append(OutItem(index, item, head.subject, head.idempotency_key))
+        return items
+    named = dict(headers)
+    subject, key = named.get(SUBJECT_HEADER), named.get(IDEMPOTENCY_HEADER)
+    return [
+        OutItem(
+            0,
+            value or b"",
+            subject.decode(errors="replace") if subject else None,
+            key.decode(errors="replace") if key else None,
+        )
+    ]
+
+
+def pack_outputs(values: Sequence[bytes], max_bytes: int) -> list[list[bytes]]:
+    """The values in order, grouped into packs of at most ``max_bytes`` each (brackets and commas
+    included); a value too large to share a pack is a group of its own."""
+    groups: list[list[bytes]] = []
+    current: list[bytes] = []
+    size = 1  # "[" then each value followed by "," or "]"
+    for value in values:
+        if current and size + len(value) + 1 > max_bytes:
+            groups.append(current)
+            current, size = [], 1
+        current.append(value)
+        size += len(value) + 1
+    if current:
+        groups.append(current)
+    return groups
+
+
+def encode_pack(values: Sequence[bytes]) -> bytes:
+    return b"[" + b",".join(values) + b"]"

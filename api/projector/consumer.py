@@ -25,28 +25,38 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import metrics
 from api.config import ApiSettings
-from api.projector.deadletters import DeadLetter, record_problem, store_dead_letters
+from api.projector.deadletters import DeadLetter, Output, record_problem, store_dead_letters
 from api.projector.events import UndecodableError, decode
 from api.projector.observations import ObservationsReader
 from api.projector.service import Projected, apply_batch
 from workflows.settings import Settings
+from workflows.wire import PackError, out_items
 
 log = logging.getLogger(__name__)
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
-def decode_records(records: list[Record]) -> tuple[list[tuple[Record, Projected]], list[DeadLetter]]:
-    """The records to apply, each with what it decoded to, and the dead letters of those that did not."""
-    events: list[tuple[Record, Projected]] = []
+def decode_records(records: list[Record]) -> tuple[list[tuple[Output, Projected]], list[DeadLetter]]:
+    """What the outputs of the records decode to, each with its output, and the dead letters of the outputs
+    that did not (a pack that is not a JSON array is one dead letter, whole)."""
+    events: list[tuple[Output, Projected]] = []
     dead: list[DeadLetter] = []
     for record in records:
         try:
-            event = decode(record.value)
-        except UndecodableError as exc:
+            items = out_items(record.value, record.headers)
+        except PackError as exc:
             dead.append(DeadLetter.of(record, "undecodable", str(exc)))
             continue
-        if event is not None:
-            events.append((record, event))
+        packed = len(items) > 1 or (record.value or b"")[:1] == b"["
+        for item in items:
+            output = Output.of(record, item, packed)
+            try:
+                event = decode(item.value)
+            except UndecodableError as exc:
+                dead.append(DeadLetter.of(output, "undecodable", output.note + str(exc)))
+                continue
+            if event is not None:
+                events.append((output, event))
     return events, dead
 
 
@@ -71,7 +81,7 @@ async def apply_records(engine: AsyncEngine, records: list[Record]) -> None:
                 problem = record_problem(one)
                 if problem is None:
                     raise
-                dead.append(DeadLetter.of(record, "database_refused", problem))
+                dead.append(DeadLetter.of(record, "database_refused", record.note + problem))
     if dead:
         await store_dead_letters(engine, dead)
 

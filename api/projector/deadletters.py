@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import metrics
 from api.db.models import ProjectorDeadLetter
+from workflows.wire import OutItem
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,27 @@ class DeadLetter:
     reason: str
 
     @classmethod
-    def of(cls, record: ConsumerRecord[bytes, bytes], kind: str, reason: str) -> DeadLetter:
+    def of(cls, record: ConsumerRecord[bytes, bytes] | Output, kind: str, reason: str) -> DeadLetter:
         return cls(record.topic, record.partition, record.offset, record.key, record.value, kind, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One output of a ``workflows.out`` record (``workflows.wire.out_items``): its record's position and key,
+    and its own bytes, which are what a dead letter of it keeps. Of a pack, only the first output that fails
+    is stored (one dead letter per record position); its reason says which item it was."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    note: str  # "item 3 of a pack: " for a pack's output, else ""
+
+    @classmethod
+    def of(cls, record: ConsumerRecord[bytes, bytes], item: OutItem, packed: bool) -> Output:
+        note = f"item {item.index} of a pack: " if packed else ""
+        return cls(record.topic, record.partition, record.offset, record.key, item.value, note)
 
 
 def _sqlstate(exc: BaseException | None) -> str | None:

@@ -91,7 +91,9 @@ async def run_statuses(
                 status[e["runId"]] = subject.removeprefix("workflow.run.")
         return status
 
-    records = await read_all(stack.bootstrap, stack.out, until=lambda rs: until(latest(rs)), within=within)
+    records = await read_all(
+        stack.bootstrap, stack.out, outputs=True, until=lambda rs: until(latest(rs)), within=within
+    )
     return latest(records)
 
 

@@ -9,10 +9,10 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bridge.jetstream import REASON_HEADER
+from bridge.jetstream import REASON_HEADER, SOURCE_HEADER
 from bridge.runner import BridgeRunner
 from tests.integration.bridge.conftest import Isolated
-from workflows.wire import envelope, out_headers
+from workflows.wire import encode_pack, envelope, out_headers
 
 pytestmark = pytest.mark.integration
 
@@ -135,3 +135,72 @@ async def test_records_reach_their_subjects_and_a_duplicate_is_dropped(isolated:
             assert await consumer.committed(tp) == ends[tp]
     finally:
         await consumer.stop()
+
+
+async def test_packed_outputs_reach_their_subjects_one_by_one_and_a_bad_one_is_dead_lettered_alone(
+    isolated: Isolated,
+) -> None:
+    """Records holding packs (JSON arrays of outputs, as the worker writes them): every output is published
+    to the subject it names with its own idempotency key, published a window at a time; an output naming no
+    subject is dead-lettered alone, a pack that is not JSON whole."""
+    iso = isolated
+    s = iso.settings
+    admin = AIOKafkaAdminClient(bootstrap_servers=s.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(s.out_topic, num_partitions=2, replication_factor=1)])
+    finally:
+        await admin.close()
+
+    keys = [f"run-{i}:node:1" for i in range(45)]
+    sent = [(SUBJECTS[i % len(SUBJECTS)], key, _effect(i, key)) for i, key in enumerate(keys)]
+    items = [orjson.dumps({**body, "subject": subject}) for subject, _key, body in sent]
+    orphan = b'{"kind":"add_tag","tenantId":"t1","contactId":"c1","idempotencyKey":"nowhere"}'
+    packs = [
+        encode_pack(items[:20]),
+        encode_pack([*items[20:30], orphan, items[5]]),  # no subject, then a duplicate of an earlier one
+        encode_pack(items[30:]),
+        b'[{"kind":"add_tag"',  # cut short
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        for i, pack in enumerate(packs):
+            await producer.send(s.out_topic, pack, partition=i % 2, timestamp_ms=PRODUCED)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+    bridge = iso.bridge.model_copy(update={"directions": "outbound", "outbound_window": 7})
+    runner = BridgeRunner(s, bridge)
+    await runner.start()
+    try:
+        for _ in range(200):
+            if (
+                runner.metrics.messages_out._value.get() >= len(sent)
+                and runner.metrics.dead_lettered.labels("outbound")._value.get() >= 2
+            ):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # let the commit land
+    finally:
+        await runner.stop()
+
+    assert runner.metrics.duplicates_out._value.get() == 1
+    sub = await iso.js.pull_subscribe(iso.bridge.subject(">"), stream=iso.bridge.outbound_stream)
+    got = []
+    while len(got) < len(sent):
+        got += await sub.fetch(len(sent) - len(got), timeout=5)
+    received = {(m.subject, m.headers["Nats-Msg-Id"] if m.headers else "", m.data) for m in got}
+    expected = {(iso.bridge.subject(subj), key, _published(subj, key, body)) for subj, key, body in sent}
+    assert received == expected
+    info = await iso.js.stream_info(iso.bridge.outbound_stream)
+    assert info.state.messages == len(sent)
+
+    dlq = await iso.js.pull_subscribe(s.nats_dlq_subject, stream=iso.bridge.dlq_stream)
+    dead = await dlq.fetch(2, timeout=5)
+    by_value = {m.data: m.headers or {} for m in dead}
+    assert set(by_value) == {orphan, packs[3]}
+    assert "subject" in by_value[orphan][REASON_HEADER]
+    assert by_value[orphan][SOURCE_HEADER] == f"{s.out_topic}:1:0#10"  # the 11th output of that record
+    assert "pack" in by_value[packs[3]][REASON_HEADER]

@@ -20,7 +20,15 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from workflows.settings import Settings
-from workflows.wire import active_key, definition_key, encode_events, partition_for
+from workflows.wire import (
+    IDEMPOTENCY_HEADER,
+    SUBJECT_HEADER,
+    active_key,
+    definition_key,
+    encode_events,
+    out_items,
+    partition_for,
+)
 
 PARTITIONS = 4
 ROOT = Path(__file__).resolve().parents[3]
@@ -210,8 +218,10 @@ async def read_all(
     until: Callable[[list[Any]], bool],
     within: float = 30.0,
     settle: float = 0.0,
+    outputs: bool = False,
 ) -> list[Any]:
-    """Every record of ``topic`` from the start until ``until(records)`` holds (then ``settle`` s more)."""
+    """Every record of ``topic`` from the start until ``until(records)`` holds (then ``settle`` s more).
+    With ``outputs`` (a ``workflows.out`` topic) each output of a pack is one record (:func:`outputs_of`)."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
     )
@@ -233,7 +243,7 @@ async def read_all(
         while True:
             batch = await consumer.getmany(timeout_ms=200)
             for items in batch.values():
-                records.extend(items)
+                records.extend(outputs_of(items) if outputs else items)
             now = time.monotonic()
             if settled_at is None and until(records):
                 settled_at = now + settle
@@ -243,6 +253,38 @@ async def read_all(
                 return records
     finally:
         await consumer.stop()
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRecord:
+    """One output of a ``workflows.out`` record, shaped like the record of a single output: keyed by its
+    contact, with its subject and idempotency key as headers, at its record's position."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+def outputs_of(records: Iterable[Any]) -> list[OutputRecord]:
+    """Each output of the records (the items of a pack, or a single output), in order."""
+    flat = []
+    for r in records:
+        for item in out_items(r.value, r.headers):
+            contact = orjson.loads(item.value).get("contactId") or ""
+            headers = [
+                (SUBJECT_HEADER, (item.subject or "").encode()),
+                (IDEMPOTENCY_HEADER, (item.idempotency_key or "").encode()),
+            ]
+            flat.append(
+                OutputRecord(
+                    r.topic, r.partition, r.offset, r.timestamp, contact.encode(), item.value, headers
+                )
+            )
+    return flat
 
 
 def effects(records: Iterable[Any]) -> list[dict[str, Any]]:

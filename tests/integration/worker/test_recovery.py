@@ -53,6 +53,7 @@ async def _start_runs(stack: Stack, delay_s: int) -> set[str]:
     records = await read_all(
         stack.bootstrap,
         stack.out,
+        outputs=True,
         until=lambda rs: _count(rs, "workflow.node.executed", contacts, step="pending") == CONTACTS,
         within=45,
     )
@@ -64,6 +65,7 @@ async def _all_completed(stack: Stack, contacts: set[str], within: float = 50) -
     records = await read_all(
         stack.bootstrap,
         stack.out,
+        outputs=True,
         until=lambda rs: _count(rs, "workflow.run.completed", contacts) == len(contacts),
         within=within,
         settle=3,

@@ -49,6 +49,7 @@ async def _until_subject(stack: Stack, contact: str, subject: str, within: float
     return await read_all(
         stack.bootstrap,
         stack.out,
+        outputs=True,
         until=lambda rs: subject in _subjects(rs, contact),
         within=within,
     )
@@ -136,7 +137,7 @@ async def test_every_input_twice_yields_the_same_effects(stack: Stack, worker: W
         def done(rs: list[Any]) -> bool:
             return all("workflow.run.completed" in _subjects(rs, c) for c in contacts)
 
-        records = await read_all(stack.bootstrap, stack.out, until=done, within=40, settle=3)
+        records = await read_all(stack.bootstrap, stack.out, outputs=True, until=done, within=40, settle=3)
     mine = [r for r in records if r.key.decode() in contacts]
     counts = by_key(mine)
     assert done(records), worker.tail()

@@ -1,0 +1,132 @@
+"""workflows.out packs: a unit's outputs leave as one record per partition (a JSON array of outputs, in
+order, within the record budget), and every reader gets back the same outputs, subjects and keys."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+import pytest
+from aiokafka.structs import ConsumerRecord
+
+from api.projector.consumer import decode_records
+from streams.commit import CommitUnit
+from streams.metrics import Metrics
+from streams.processor import Processor
+from streams.sink import MemorySink, OutRecord
+from streams.store import MemoryPartitionStore
+from tests.unit.streams.builders import (
+    DLQ,
+    OUT,
+    PARTITIONS,
+    T0,
+    contacts_on,
+    delay_workflow,
+    envelope,
+    feed_with,
+    header,
+    processor,
+    record,
+)
+from workflows.wire import PackError, encode_pack, out_items, pack_outputs
+
+CREATED = "contact.created"
+WORKFLOW = "6b0e5cbe-7c1f-4d43-9a55-3c1c2f5f0e2a"
+
+
+def _unit(proc: Processor, sink: MemorySink, store: MemoryPartitionStore) -> CommitUnit:
+    return CommitUnit(sink, store, proc, changelog_topic="contacts-changelog", metrics=Metrics())
+
+
+def test_a_units_outputs_leave_as_one_pack_per_partition_that_reads_back_as_the_same_outputs() -> None:
+    store = MemoryPartitionStore()
+    proc = processor(store, feed_with(delay_workflow()))
+    sink = MemorySink(PARTITIONS)
+    contacts = {p: contacts_on(p, 3) for p in (1, 3)}
+    records = [
+        record(p, 10 + i, envelope(f"e-{c}", CREATED, c)) for p in contacts for i, c in enumerate(contacts[p])
+    ]
+    result = asyncio.run(_unit(proc, sink, store).run(records))
+
+    out = [r for r in sink.records if r.topic == OUT]
+    assert len(result.outputs) == 6 * 4  # 4 outputs per run start, each contact starts one
+    assert sorted(r.partition for r in out) == sorted({o.partition for o in result.outputs})  # one each
+    for packed in out:
+        assert (packed.key, packed.headers) == (None, [])
+        logical = [o for o in result.outputs if o.partition == packed.partition]
+        items = out_items(packed.value, packed.headers)
+        assert [i.value for i in items] == [o.value for o in logical]  # the same bytes, in order
+        assert [i.subject for i in items] == [(header(o, "subject") or b"").decode() for o in logical]
+        assert [i.idempotency_key for i in items] == [
+            (header(o, "idempotency-key") or b"").decode() for o in logical
+        ]
+        assert [i.index for i in items] == list(range(len(logical)))
+
+
+def test_packs_stay_within_the_record_budget_and_a_pack_of_one_is_a_single_output() -> None:
+    store = MemoryPartitionStore()
+    proc = processor(store, feed_with(delay_workflow()))
+    values = [orjson.dumps({"n": i, "pad": "x" * 90}) for i in range(10)]
+    outputs = [OutRecord(OUT, 0, b"c", value, [("subject", b"s")]) for value in values]
+    dead = OutRecord(DLQ, 0, b"c", b"bad", [("dlq-reason", b"why")])
+    size = len(outputs[0].value or b"")
+    proc.max_record_bytes = 3 * size + 4  # three outputs, two commas and the brackets
+    packed = proc.packed([*outputs[:7], dead, *outputs[7:]])
+    on_out = [r for r in packed if r.topic == OUT]
+    assert [len(r.value or b"") <= proc.max_record_bytes for r in on_out] == [True] * 4
+    assert [len(out_items(r.value, r.headers)) for r in on_out] == [3, 3, 3, 1]
+    assert on_out[-1] is outputs[-1]  # alone: the single output as it was, with its key and headers
+    assert dead in packed  # dead letters as they are
+    flat = [i.value for r in on_out for i in out_items(r.value, r.headers)]
+    assert flat == [o.value for o in outputs]
+
+
+def test_pack_outputs_keeps_order_and_puts_a_value_too_large_to_share_in_a_group_of_its_own() -> None:
+    values = [b"aaaa", b"bb", b"c" * 20, b"d", b"e"]
+    groups = pack_outputs(values, 10)
+    assert groups == [[b"aaaa", b"bb"], [b"c" * 20], [b"d", b"e"]]
+    assert all(len(encode_pack(g)) <= 10 for g in groups if len(g) > 1)
+
+
+def test_out_items_reads_a_single_output_by_its_headers_and_refuses_a_broken_pack() -> None:
+    [single] = out_items(b'{"subject":"ignored"}', [("subject", b"s.one"), ("idempotency-key", b"k1")])
+    assert (single.index, single.subject, single.idempotency_key) == (0, "s.one", "k1")
+    [bare] = out_items(b'{"x":1}', [])
+    assert (bare.subject, bare.idempotency_key) == (None, None)
+    items = out_items(b'[{"subject":"a","idempotencyKey":"k"}, 3, {"subject": 5}]', [])
+    assert [(i.subject, i.idempotency_key, i.value) for i in items] == [
+        ("a", "k", b'{"subject":"a","idempotencyKey":"k"}'),
+        (None, None, b"3"),  # not an object: names nothing (its reader refuses it)
+        (None, None, b'{"subject": 5}'),
+    ]
+    with pytest.raises(PackError):
+        out_items(b'[{"subject":"a"', [])
+
+
+def _consumer_record(offset: int, value: bytes, headers: list[tuple[str, bytes]]) -> Any:
+    return ConsumerRecord(OUT, 2, offset, T0, 0, None, value, None, 0, len(value), tuple(headers))
+
+
+def test_the_projector_reads_each_output_of_a_pack_and_dead_letters_a_broken_one_with_its_place() -> None:
+    store = MemoryPartitionStore()
+    proc = processor(store, feed_with(delay_workflow(WORKFLOW)))  # the read model's ids are uuids
+    [contact] = contacts_on(2)
+    result = proc.process([record(2, 1, envelope("e1", CREATED, contact))], now=T0)
+    values = [o.value or b"" for o in result.outputs]
+    broken = b'{"kind":"run_event","tenantId":"t","contactId":"c","runId":"not-a-uuid","run":{}}'
+    records = [
+        _consumer_record(7, encode_pack([values[0], broken, *values[1:]]), []),
+        _consumer_record(8, b"[{", []),
+    ]
+    events, dead = decode_records(records)
+    single, _ = decode_records([_consumer_record(9, values[0], list(result.outputs[0].headers))])
+    # The run events of the pack (not the message to send: the projector does not store it), in order.
+    assert len(events) == 3
+    assert all(output.offset == 7 for output, _ in events)
+    assert events[0][1] == single[0][1]  # an output reads the same packed or alone
+    assert [(d.offset, d.kind) for d in dead] == [(7, "undecodable"), (8, "undecodable")]
+    assert dead[0].value == broken  # the output itself, not the whole pack
+    assert dead[0].reason.startswith("item 1 of a pack: ")
+    assert dead[1].value == b"[{"
+    assert "pack" in dead[1].reason
