@@ -10,9 +10,9 @@ cannot drift apart.
     value: a *pack*, a JSON array of effects' ``to_dict()`` in the order they were produced, all of contacts
     that map to the record's partition, no key and no headers: each output names its ``subject`` (the NATS
     subject to publish to) and ``idempotencyKey`` (used as ``Nats-Msg-Id`` so JetStream drops duplicates).
-    Or a single output: one effect's ``to_dict()`` as a JSON object, key = contactId, headers ``subject`` and
-    ``idempotency-key``. The worker writes a single output only when a pack would hold one. Readers take
-    both with :func:`out_items`; :func:`pack_outputs` builds packs.
+    Or, as earlier releases wrote them, a single output: one effect's ``to_dict()`` as a JSON object, key =
+    contactId, headers ``subject`` and ``idempotency-key``. Readers take both with :func:`out_items`;
+    :func:`pack_outputs` groups outputs into packs.
 ``workflows.definitions`` (compacted)
     key ``{workflowId}:{version}`` -> the version's definition (what ``compile_definition`` accepts);
     key ``{workflowId}:active`` -> ``{"workflowId","tenantId","version": int | null, "status"}``, the pointer

@@ -17,7 +17,7 @@ from streams.sink import MemorySink, OutRecord
 from streams.statecodec import decode_state, encode_state
 from streams.store import MemoryPartitionStore
 from tests.unit.engine.helpers import MINUTE, T0, TENANT, node, workflow
-from workflows.wire import IDEMPOTENCY_HEADER, SUBJECT_HEADER, active_key, definition_key, partition_for
+from workflows.wire import active_key, definition_key, partition_for
 
 PARTITIONS = 4
 OUT_PARTITIONS = 3
@@ -152,11 +152,12 @@ def header(out: OutRecord, name: str) -> bytes | None:
 
 
 def subjects(outputs: Sequence[OutRecord]) -> list[str]:
-    return [(header(o, SUBJECT_HEADER) or b"").decode() for o in outputs]
+    """The subject each output names (outputs carry no headers: they leave in packs)."""
+    return [str(orjson.loads(o.value or b"{}").get("subject") or "") for o in outputs]
 
 
 def idempotency_keys(outputs: Sequence[OutRecord]) -> list[str]:
-    return [(header(o, IDEMPOTENCY_HEADER) or b"").decode() for o in outputs]
+    return [str(orjson.loads(o.value or b"{}").get("idempotencyKey") or "") for o in outputs]
 
 
 def load_state(store: MemoryPartitionStore, partition: int, contact: str) -> ContactState | None:

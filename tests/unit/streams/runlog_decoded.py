@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import orjson
+
 from streams.engine import event_types as et
 from streams.runlog import LOGGED_STEPS, MESSAGES, RunLog, run_log
 from streams.sink import OutRecord
@@ -20,10 +22,15 @@ from workflows.wire import SUBJECT_HEADER
 
 
 def _subject(record: OutRecord) -> str:
+    """The subject header of a single output, else the subject the output names (a pack's output)."""
     for name, value in record.headers:
         if name == SUBJECT_HEADER:
             return value.decode()
-    return ""
+    try:
+        named = orjson.loads(record.value or b"{}").get("subject")
+    except (orjson.JSONDecodeError, AttributeError):
+        return ""
+    return named if isinstance(named, str) else ""
 
 
 def log_effect(record: OutRecord) -> None:

@@ -13,7 +13,7 @@ from aiokafka.structs import ConsumerRecord
 from api.projector.consumer import decode_records
 from streams.commit import CommitUnit
 from streams.metrics import Metrics
-from streams.processor import Processor
+from streams.processor import PACK_BYTES, Processor
 from streams.sink import MemorySink, OutRecord
 from streams.store import MemoryPartitionStore
 from tests.unit.streams.builders import (
@@ -26,8 +26,10 @@ from tests.unit.streams.builders import (
     envelope,
     feed_with,
     header,
+    idempotency_keys,
     processor,
     record,
+    subjects,
 )
 from workflows.wire import PackError, encode_pack, out_items, pack_outputs
 
@@ -57,29 +59,49 @@ def test_a_units_outputs_leave_as_one_pack_per_partition_that_reads_back_as_the_
         logical = [o for o in result.outputs if o.partition == packed.partition]
         items = out_items(packed.value, packed.headers)
         assert [i.value for i in items] == [o.value for o in logical]  # the same bytes, in order
-        assert [i.subject for i in items] == [(header(o, "subject") or b"").decode() for o in logical]
-        assert [i.idempotency_key for i in items] == [
-            (header(o, "idempotency-key") or b"").decode() for o in logical
-        ]
+        assert [i.subject for i in items] == subjects(logical)
+        assert [i.idempotency_key for i in items] == idempotency_keys(logical)
+        assert all(i.subject and i.idempotency_key for i in items)
         assert [i.index for i in items] == list(range(len(logical)))
 
 
-def test_packs_stay_within_the_record_budget_and_a_pack_of_one_is_a_single_output() -> None:
+def test_packs_stay_within_their_size_and_an_output_too_large_to_share_is_a_pack_of_its_own() -> None:
     store = MemoryPartitionStore()
     proc = processor(store, feed_with(delay_workflow()))
     values = [orjson.dumps({"n": i, "pad": "x" * 90}) for i in range(10)]
-    outputs = [OutRecord(OUT, 0, b"c", value, [("subject", b"s")]) for value in values]
+    big = orjson.dumps({"n": 10, "pad": "x" * (PACK_BYTES + 10)})
+    outputs = [OutRecord(OUT, 0, b"c", value) for value in values]
     dead = OutRecord(DLQ, 0, b"c", b"bad", [("dlq-reason", b"why")])
-    size = len(outputs[0].value or b"")
-    proc.max_record_bytes = 3 * size + 4  # three outputs, two commas and the brackets
+    proc.max_record_bytes = 3 * len(values[0]) + 4  # three outputs, two commas and the brackets
     packed = proc.packed([*outputs[:7], dead, *outputs[7:]])
     on_out = [r for r in packed if r.topic == OUT]
     assert [len(r.value or b"") <= proc.max_record_bytes for r in on_out] == [True] * 4
     assert [len(out_items(r.value, r.headers)) for r in on_out] == [3, 3, 3, 1]
-    assert on_out[-1] is outputs[-1]  # alone: the single output as it was, with its key and headers
     assert dead in packed  # dead letters as they are
     flat = [i.value for r in on_out for i in out_items(r.value, r.headers)]
-    assert flat == [o.value for o in outputs]
+    assert flat == values
+
+    proc.max_record_bytes = 900 * 1024
+    packed = proc.packed([outputs[0], OutRecord(OUT, 0, b"c", big), outputs[1]])
+    assert [[i.value for i in out_items(r.value, r.headers)] for r in packed] == [
+        [values[0]],
+        [big],
+        [values[1]],
+    ]
+
+
+def test_an_output_a_pack_of_one_cannot_hold_within_the_budget_is_dead_lettered() -> None:
+    store = MemoryPartitionStore()
+    proc = processor(store, feed_with(delay_workflow()))
+    [contact] = contacts_on(1)
+    fits = proc.process([record(1, 1, envelope("e1", CREATED, contact))], now=T0)
+    largest = max(len(o.value or b"") for o in fits.outputs)
+    store = MemoryPartitionStore()
+    proc = processor(store, feed_with(delay_workflow()))
+    proc.max_record_bytes = largest + 1  # the output fits, its pack of one (two brackets more) does not
+    result = proc.process([record(1, 1, envelope("e1", CREATED, contact))], now=T0)
+    assert [o.topic for o in result.outputs] == [DLQ]
+    assert b"output record too large" in (header(result.outputs[0], "dlq-reason") or b"")
 
 
 def test_pack_outputs_keeps_order_and_puts_a_value_too_large_to_share_in_a_group_of_its_own() -> None:
@@ -120,7 +142,8 @@ def test_the_projector_reads_each_output_of_a_pack_and_dead_letters_a_broken_one
         _consumer_record(8, b"[{", []),
     ]
     events, dead = decode_records(records)
-    single, _ = decode_records([_consumer_record(9, values[0], list(result.outputs[0].headers))])
+    headers = [("subject", b"workflow.run.started"), ("idempotency-key", b"k")]
+    single, _ = decode_records([_consumer_record(9, values[0], headers)])  # as earlier releases wrote it
     # The run events of the pack (not the message to send: the projector does not store it), in order.
     assert len(events) == 3
     assert all(output.offset == 7 for output, _ in events)

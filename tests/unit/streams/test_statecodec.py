@@ -96,8 +96,8 @@ def test_an_older_state_is_read_and_migrated_by_the_next_unit_that_changes_it(st
     assert migrated is not None
     assert migrated[0] == 2
     assert all(run.status != "running" for run in decode_state(migrated).runs)
-    subjects = [dict(o.headers).get("subject") for o in result.outputs]
-    assert b"workflow.run.completed" in subjects  # the legacy run resumed where it waited
+    subjects = [orjson.loads(o.value or b"{}").get("subject") for o in result.outputs]
+    assert "workflow.run.completed" in subjects  # the legacy run resumed where it waited
 
 
 @pytest.mark.parametrize(
