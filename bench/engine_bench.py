@@ -403,7 +403,10 @@ def main() -> None:
     )
 
     print()
-    print(f"10-node / baseline ratio:       {ten_rate / baseline:.3f}")
+    ratio = ten_rate / baseline
+    print(
+        f"10-node / baseline ratio:       {ratio:.3f} (target >= 0.15: {'OK' if ratio >= 0.15 else 'BELOW TARGET'})"
+    )
     print(f"wait + window / baseline ratio: {cart_rate / baseline:.3f}")
     drops = paired_drop(lambda: run_worker_loop(ten, events), lambda: run_worker_loop(cart, cart_events), 7)
     drop = statistics.median(drops)
