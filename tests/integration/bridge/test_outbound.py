@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bridge.config import BridgeSettings
 from bridge.jetstream import REASON_HEADER, SOURCE_HEADER
+from bridge.observability import Metrics
 from bridge.runner import BridgeRunner
 from tests.integration.bridge.conftest import Isolated
+from workflows.settings import Settings
 from workflows.wire import encode_pack, envelope, out_headers
 
 pytestmark = pytest.mark.integration
@@ -52,15 +56,45 @@ def _published(subject: str, key: str, body: dict[str, object]) -> bytes:
     )
 
 
-async def test_records_reach_their_subjects_and_a_duplicate_is_dropped(isolated: Isolated) -> None:
-    iso = isolated
-    s = iso.settings
+async def _create_out_topic(s: Settings, partitions: int) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=s.kafka_bootstrap_servers)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(s.out_topic, num_partitions=3, replication_factor=1)])
+        await admin.create_topics([NewTopic(s.out_topic, num_partitions=partitions, replication_factor=1)])
     finally:
         await admin.close()
+
+
+async def _run_outbound(s: Settings, bridge: BridgeSettings, done: Callable[[Metrics], bool]) -> BridgeRunner:
+    """Run the outbound mirror until ``done(metrics)`` holds (at most 20 s), then a second for its commit."""
+    runner = BridgeRunner(s, bridge)
+    await runner.start()
+    try:
+        for _ in range(200):
+            if done(runner.metrics):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # let the commit land
+    finally:
+        await runner.stop()
+    return runner
+
+
+async def _assert_published(iso: Isolated, sent: list[tuple[str, str, dict[str, object]]]) -> None:
+    """The outbound stream holds exactly the platform envelopes of ``sent`` (subject, key, effect)."""
+    sub = await iso.js.pull_subscribe(iso.bridge.subject(">"), stream=iso.bridge.outbound_stream)
+    got = []
+    while len(got) < len(sent):
+        got += await sub.fetch(len(sent) - len(got), timeout=5)
+    received = {(m.subject, m.headers["Nats-Msg-Id"] if m.headers else "", m.data) for m in got}
+    expected = {(iso.bridge.subject(subj), key, _published(subj, key, body)) for subj, key, body in sent}
+    assert received == expected
+
+
+async def test_records_reach_their_subjects_and_a_duplicate_is_dropped(isolated: Isolated) -> None:
+    iso = isolated
+    s = iso.settings
+    await _create_out_topic(s, 3)
 
     keys = [f"run-{i}:node:1" for i in range(60)]
     sent = [(SUBJECTS[i % len(SUBJECTS)], key, _effect(i, key)) for i, key in enumerate(keys)]
@@ -90,32 +124,18 @@ async def test_records_reach_their_subjects_and_a_duplicate_is_dropped(isolated:
     finally:
         await producer.stop()
 
-    runner = BridgeRunner(s, iso.bridge.model_copy(update={"directions": "outbound"}))
-    await runner.start()
-    try:
-        for _ in range(200):
-            if (
-                runner.metrics.messages_out._value.get() >= len(sent)
-                and runner.metrics.duplicates_out._value.get()
-            ):
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(1.0)  # let the commit land
-    finally:
-        await runner.stop()
+    runner = await _run_outbound(
+        s,
+        iso.bridge.model_copy(update={"directions": "outbound"}),
+        lambda m: m.messages_out._value.get() >= len(sent) and m.duplicates_out._value.get() > 0,
+    )
 
     info = await iso.js.stream_info(iso.bridge.outbound_stream)
     assert info.state.messages == len(sent)  # 61 records, one duplicate dropped
     assert runner.metrics.duplicates_out._value.get() == 1
     assert runner.metrics.dead_lettered.labels("outbound")._value.get() == 1
 
-    sub = await iso.js.pull_subscribe(iso.bridge.subject(">"), stream=iso.bridge.outbound_stream)
-    got = []
-    while len(got) < len(sent):
-        got += await sub.fetch(len(sent) - len(got), timeout=5)
-    received = {(m.subject, m.headers["Nats-Msg-Id"] if m.headers else "", m.data) for m in got}
-    expected = {(iso.bridge.subject(subj), key, _published(subj, key, body)) for subj, key, body in sent}
-    assert received == expected
+    await _assert_published(iso, sent)
 
     dlq = await iso.js.pull_subscribe(s.nats_dlq_subject, stream=iso.bridge.dlq_stream)
     (dead,) = await dlq.fetch(1, timeout=5)
@@ -145,12 +165,7 @@ async def test_packed_outputs_reach_their_subjects_one_by_one_and_a_bad_one_is_d
     subject is dead-lettered alone, a pack that is not JSON whole."""
     iso = isolated
     s = iso.settings
-    admin = AIOKafkaAdminClient(bootstrap_servers=s.kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(s.out_topic, num_partitions=2, replication_factor=1)])
-    finally:
-        await admin.close()
+    await _create_out_topic(s, 2)
 
     keys = [f"run-{i}:node:1" for i in range(45)]
     sent = [(SUBJECTS[i % len(SUBJECTS)], key, _effect(i, key)) for i, key in enumerate(keys)]
@@ -171,29 +186,16 @@ async def test_packed_outputs_reach_their_subjects_one_by_one_and_a_bad_one_is_d
     finally:
         await producer.stop()
 
-    bridge = iso.bridge.model_copy(update={"directions": "outbound", "outbound_window": 7})
-    runner = BridgeRunner(s, bridge)
-    await runner.start()
-    try:
-        for _ in range(200):
-            if (
-                runner.metrics.messages_out._value.get() >= len(sent)
-                and runner.metrics.dead_lettered.labels("outbound")._value.get() >= 2
-            ):
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(1.0)  # let the commit land
-    finally:
-        await runner.stop()
+    runner = await _run_outbound(
+        s,
+        iso.bridge.model_copy(update={"directions": "outbound", "outbound_window": 7}),
+        lambda m: (
+            m.messages_out._value.get() >= len(sent) and m.dead_lettered.labels("outbound")._value.get() >= 2
+        ),
+    )
 
     assert runner.metrics.duplicates_out._value.get() == 1
-    sub = await iso.js.pull_subscribe(iso.bridge.subject(">"), stream=iso.bridge.outbound_stream)
-    got = []
-    while len(got) < len(sent):
-        got += await sub.fetch(len(sent) - len(got), timeout=5)
-    received = {(m.subject, m.headers["Nats-Msg-Id"] if m.headers else "", m.data) for m in got}
-    expected = {(iso.bridge.subject(subj), key, _published(subj, key, body)) for subj, key, body in sent}
-    assert received == expected
+    await _assert_published(iso, sent)
     info = await iso.js.stream_info(iso.bridge.outbound_stream)
     assert info.state.messages == len(sent)
 
