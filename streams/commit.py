@@ -2,7 +2,7 @@
 
 Durability order of a commit unit (the steps are numbered the same way in :meth:`CommitUnit.commit`):
 
-1. outputs (``workflows.out``, packed per partition: ``Processor.packed``; the DLQ; fired timers into
+1. outputs (``workflows.out``, packed per partition: ``streams.sink.packed``; the DLQ; fired timers into
    ``workflows.events``) are produced and acknowledged;
 2. the changelog records (timer and pending-action keys first, then states, then the partition's position
    ``P|``) are produced and acknowledged;
@@ -40,7 +40,7 @@ from streams.keys import POSITION_KEY
 from streams.metrics import Metrics
 from streams.processor import InRecord, Processor, UnitResult
 from streams.runlog import RunLog
-from streams.sink import OutRecord, Sink
+from streams.sink import OutRecord, Sink, packed
 from streams.store import PartitionStore
 from workflows.wire import DLQ_REASON_HEADER
 
@@ -93,7 +93,9 @@ class CommitUnit:
                 last[r.partition] = r.offset
         for partition, offset in last.items():
             result.state_changes.setdefault(partition, {})[POSITION_KEY] = str(offset).encode()
-        outputs = self.processor.packed(result.outputs)
+        outputs = packed(
+            result.outputs, out_topic=self.processor.out_topic, max_bytes=self.processor.max_record_bytes
+        )
         await self.commit(outputs, {p: result.changes(p) for p in result.partitions()}, result.actions)
         self._observe(result, len(records), started)
         return result

@@ -48,8 +48,6 @@ from workflows.wire import (
     DLQ_REASON_HEADER,
     DLQ_SOURCE_HEADER,
     decode_events,
-    encode_pack,
-    pack_outputs,
     partition_for,
 )
 
@@ -165,24 +163,6 @@ class Processor:
         result.step_seconds = time.perf_counter() - started
         return result
 
-    def packed(self, outputs: Sequence[OutRecord]) -> list[OutRecord]:
-        """The records that carry ``outputs``: those for ``workflows.out`` packed per partition in their
-        order (``workflows.wire``), at most ``PACK_BYTES`` each unless one output alone is larger (the
-        processor keeps every output a pack of one can hold within the record budget): a few records per
-        partition of a unit instead of one per output. Dead letters as they are."""
-        records: list[OutRecord] = []
-        by_partition: dict[int, list[bytes]] = {}
-        for output in outputs:
-            if output.topic == self.out_topic:
-                by_partition.setdefault(output.partition, []).append(output.value or b"")
-            else:
-                records.append(output)
-        limit = min(self.max_record_bytes, PACK_BYTES)
-        for partition, values in by_partition.items():
-            for group in pack_outputs(values, limit):
-                records.append(OutRecord(self.out_topic, partition, None, encode_pack(group)))
-        return records
-
     def _finish(self, result: UnitResult, unit: _Unit) -> None:
         """Encode each changed state once; write or delete its pending action keys (streams.actions)."""
         for key, partition in unit.dirty.items():
@@ -265,7 +245,7 @@ class Processor:
         staged = _Staged()
         for effect in effects:
             self._route(staged, partition, effect)
-        if staged.largest > self.max_record_bytes - 2:  # a pack of one adds its brackets
+        if staged.largest > self.max_record_bytes - 2:  # its pack of one adds brackets (sink.packed)
             size = staged.largest
             self._dead(result, record, orjson.dumps(raw), f"output record too large: {size} bytes")
             return
@@ -365,10 +345,6 @@ class Processor:
 # result whatever its length, and a unit holds tens of thousands of outputs until they are acknowledged
 # (measured: 292 MiB for the 45,000 outputs of 5,000 run starts, 34 MB of JSON).
 _dumps: Final = msgspec.json.Encoder().encode
-
-# The largest pack of workflows.out: larger ones left the workers waiting longer on each unit's produce
-# (measured with two workers: 0.48-0.53 of the baseline at 64 KiB, 0.46-0.52 at the record budget).
-PACK_BYTES: Final = 64 * 1024
 
 # Contacts whose partition is remembered across units before the memo starts again.
 _HOMES_KEPT: Final = 100_000

@@ -1,8 +1,9 @@
 """Producing a commit unit's records: batched per partition; every send is awaited before the unit is done.
 
-``KafkaSink`` fills aiokafka ``BatchBuilder``s per (topic, partition) instead of one ``send`` per record
-(the per-record path costs several times more CPU), then awaits every batch's delivery. ``MemorySink`` is
-its in-memory twin for unit tests.
+:func:`packed` puts a unit's ``workflows.out`` outputs into packs (``workflows.wire``), a few records per
+partition instead of one per output. ``KafkaSink`` fills aiokafka ``BatchBuilder``s per (topic, partition)
+instead of one ``send`` per record (the per-record path costs several times more CPU), then awaits every
+batch's delivery. ``MemorySink`` is its in-memory twin for unit tests.
 """
 
 from __future__ import annotations
@@ -10,9 +11,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
+
+from workflows.wire import encode_pack, pack_outputs
 
 Headers = list[tuple[str, bytes]]
+
+# The largest pack of workflows.out: larger ones left the workers waiting longer on each unit's produce
+# (measured with two workers: 0.48-0.53 of the baseline at 64 KiB, 0.46-0.52 at the record budget).
+PACK_BYTES: Final = 64 * 1024
 
 
 @dataclass(slots=True)
@@ -22,6 +29,24 @@ class OutRecord:
     key: bytes | None
     value: bytes | None
     headers: Headers = field(default_factory=list)
+
+
+def packed(outputs: Sequence[OutRecord], *, out_topic: str, max_bytes: int) -> list[OutRecord]:
+    """The records that carry ``outputs``: those for ``out_topic`` packed per partition in their order, at
+    most ``min(max_bytes, PACK_BYTES)`` each unless one output alone is larger (the processor keeps every
+    output small enough for a pack of one within ``max_bytes``). Any other record as it is."""
+    records: list[OutRecord] = []
+    by_partition: dict[int, list[bytes]] = {}
+    for output in outputs:
+        if output.topic == out_topic:
+            by_partition.setdefault(output.partition, []).append(output.value or b"")
+        else:
+            records.append(output)
+    limit = min(max_bytes, PACK_BYTES)
+    for partition, values in by_partition.items():
+        for group in pack_outputs(values, limit):
+            records.append(OutRecord(out_topic, partition, None, encode_pack(group)))
+    return records
 
 
 class Sink(Protocol):

@@ -13,8 +13,8 @@ from aiokafka.structs import ConsumerRecord
 from api.projector.consumer import decode_records
 from streams.commit import CommitUnit
 from streams.metrics import Metrics
-from streams.processor import PACK_BYTES, Processor
-from streams.sink import MemorySink, OutRecord
+from streams.processor import Processor
+from streams.sink import PACK_BYTES, MemorySink, OutRecord, packed
 from streams.store import MemoryPartitionStore
 from tests.unit.streams.builders import (
     DLQ,
@@ -54,10 +54,10 @@ def test_a_units_outputs_leave_as_one_pack_per_partition_that_reads_back_as_the_
     out = [r for r in sink.records if r.topic == OUT]
     assert len(result.outputs) == 6 * 4  # 4 outputs per run start, each contact starts one
     assert sorted(r.partition for r in out) == sorted({o.partition for o in result.outputs})  # one each
-    for packed in out:
-        assert (packed.key, packed.headers) == (None, [])
-        logical = [o for o in result.outputs if o.partition == packed.partition]
-        items = out_items(packed.value, packed.headers)
+    for pack in out:
+        assert (pack.key, pack.headers) == (None, [])
+        logical = [o for o in result.outputs if o.partition == pack.partition]
+        items = out_items(pack.value, pack.headers)
         assert [i.value for i in items] == [o.value for o in logical]  # the same bytes, in order
         assert [i.subject for i in items] == subjects(logical)
         assert [i.idempotency_key for i in items] == idempotency_keys(logical)
@@ -66,24 +66,23 @@ def test_a_units_outputs_leave_as_one_pack_per_partition_that_reads_back_as_the_
 
 
 def test_packs_stay_within_their_size_and_an_output_too_large_to_share_is_a_pack_of_its_own() -> None:
-    store = MemoryPartitionStore()
-    proc = processor(store, feed_with(delay_workflow()))
     values = [orjson.dumps({"n": i, "pad": "x" * 90}) for i in range(10)]
     big = orjson.dumps({"n": 10, "pad": "x" * (PACK_BYTES + 10)})
     outputs = [OutRecord(OUT, 0, b"c", value) for value in values]
     dead = OutRecord(DLQ, 0, b"c", b"bad", [("dlq-reason", b"why")])
-    proc.max_record_bytes = 3 * len(values[0]) + 4  # three outputs, two commas and the brackets
-    packed = proc.packed([*outputs[:7], dead, *outputs[7:]])
-    on_out = [r for r in packed if r.topic == OUT]
-    assert [len(r.value or b"") <= proc.max_record_bytes for r in on_out] == [True] * 4
+    budget = 3 * len(values[0]) + 4  # three outputs, two commas and the brackets
+    records = packed([*outputs[:7], dead, *outputs[7:]], out_topic=OUT, max_bytes=budget)
+    on_out = [r for r in records if r.topic == OUT]
+    assert [len(r.value or b"") <= budget for r in on_out] == [True] * 4
     assert [len(out_items(r.value, r.headers)) for r in on_out] == [3, 3, 3, 1]
-    assert dead in packed  # dead letters as they are
+    assert dead in records  # dead letters as they are
     flat = [i.value for r in on_out for i in out_items(r.value, r.headers)]
     assert flat == values
 
-    proc.max_record_bytes = 900 * 1024
-    packed = proc.packed([outputs[0], OutRecord(OUT, 0, b"c", big), outputs[1]])
-    assert [[i.value for i in out_items(r.value, r.headers)] for r in packed] == [
+    records = packed(
+        [outputs[0], OutRecord(OUT, 0, b"c", big), outputs[1]], out_topic=OUT, max_bytes=900 * 1024
+    )
+    assert [[i.value for i in out_items(r.value, r.headers)] for r in records] == [
         [values[0]],
         [big],
         [values[1]],
