@@ -40,18 +40,21 @@ class _Unpublishable(Exception):  # noqa: N818  # internal signal, never leaves 
     """The output cannot be published as it is; it goes to the dead-letter subject."""
 
 
+def _position(record: Rec) -> str:
+    return f"{record.topic}:{record.partition}:{record.offset}"
+
+
 @dataclass(frozen=True, slots=True)
 class _Output:
     """One output to publish: its record and its place in it."""
 
     record: Rec
     item: OutItem
-    packed: bool  # an item of a pack (its position is part of its fallback id)
 
     @property
     def source(self) -> str:
-        r = self.record
-        return f"{r.topic}:{r.partition}:{r.offset}" + (f"#{self.item.index}" if self.packed else "")
+        """Where it came from; also its id when it names no idempotency key (stable across replays)."""
+        return _position(self.record) + (f"#{self.item.index}" if self.item.packed else "")
 
 
 class OutboundMirror(Supervised):
@@ -105,12 +108,9 @@ class OutboundMirror(Supervised):
             try:
                 items = out_items(record.value, record.headers)
             except PackError as exc:
-                await self._dead_letter(
-                    record.value or b"", f"{record.topic}:{record.partition}:{record.offset}", str(exc)
-                )
+                await self._dead_letter(record.value or b"", _position(record), str(exc))
                 continue
-            packed = (record.value or b"")[:1] == b"["
-            outputs.extend(_Output(record, item, packed) for item in items)
+            outputs.extend(_Output(record, item) for item in items)
         window = self._bridge.outbound_window
         for start in range(0, len(outputs), window):
             if not await self._publish_window(outputs[start : start + window], stop, backoff):
@@ -148,7 +148,7 @@ class OutboundMirror(Supervised):
         record, item = output.record, output.item
         subject = item.subject
         if not subject:
-            where = "record has no" if not output.packed else "packed output names no"
+            where = "packed output names no" if item.packed else "record has no"
             raise _Unpublishable(f"{where} {SUBJECT_HEADER!r}")
         # Without a key the output's position is still a stable id across replays.
         msg_id = item.idempotency_key or output.source

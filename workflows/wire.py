@@ -225,12 +225,14 @@ def decode_observations(value: bytes) -> Observations:
 @dataclass(frozen=True, slots=True)
 class OutItem:
     """One output of a ``workflows.out`` record: its position in the record (0 for a single output), its
-    JSON object, and the subject and idempotency key it names (None when it names none)."""
+    JSON object, the subject and idempotency key it names (None when it names none), and whether it is an
+    item of a pack (its position then includes ``index``)."""
 
     index: int
     value: bytes
     subject: str | None
     idempotency_key: str | None
+    packed: bool = False
 
 
 class PackError(ValueError):
@@ -263,7 +265,7 @@ def out_items(value: bytes | None, headers: Iterable[tuple[str, bytes]]) -> list
                 head = _head.decode(item)
             except msgspec.DecodeError:
                 head = _NO_HEAD  # the reader's own checks refuse it
-            items.append(OutItem(index, item, head.subject, head.idempotency_key))
+            items.append(OutItem(index, item, head.subject, head.idempotency_key, packed=True))
         return items
     named = dict(headers)
     subject, key = named.get(SUBJECT_HEADER), named.get(IDEMPOTENCY_HEADER)

@@ -47,9 +47,8 @@ def decode_records(records: list[Record]) -> tuple[list[tuple[Output, Projected]
         except PackError as exc:
             dead.append(DeadLetter.of(record, "undecodable", str(exc)))
             continue
-        packed = len(items) > 1 or (record.value or b"")[:1] == b"["
         for item in items:
-            output = Output.of(record, item, packed)
+            output = Output.of(record, item)
             try:
                 event = decode(item.value)
             except UndecodableError as exc:

@@ -60,8 +60,8 @@ class Output:
     note: str  # "item 3 of a pack: " for a pack's output, else ""
 
     @classmethod
-    def of(cls, record: ConsumerRecord[bytes, bytes], item: OutItem, packed: bool) -> Output:
-        note = f"item {item.index} of a pack: " if packed else ""
+    def of(cls, record: ConsumerRecord[bytes, bytes], item: OutItem) -> Output:
+        note = f"item {item.index} of a pack: " if item.packed else ""
         return cls(record.topic, record.partition, record.offset, record.key, item.value, note)
 
 

@@ -112,7 +112,7 @@ def test_pack_outputs_keeps_order_and_puts_a_value_too_large_to_share_in_a_group
 
 def test_out_items_reads_a_single_output_by_its_headers_and_refuses_a_broken_pack() -> None:
     [single] = out_items(b'{"subject":"ignored"}', [("subject", b"s.one"), ("idempotency-key", b"k1")])
-    assert (single.index, single.subject, single.idempotency_key) == (0, "s.one", "k1")
+    assert (single.index, single.subject, single.idempotency_key, single.packed) == (0, "s.one", "k1", False)
     [bare] = out_items(b'{"x":1}', [])
     assert (bare.subject, bare.idempotency_key) == (None, None)
     items = out_items(b'[{"subject":"a","idempotencyKey":"k"}, 3, {"subject": 5}]', [])
@@ -121,6 +121,7 @@ def test_out_items_reads_a_single_output_by_its_headers_and_refuses_a_broken_pac
         (None, None, b"3"),  # not an object: names nothing (its reader refuses it)
         (None, None, b'{"subject": 5}'),
     ]
+    assert all(i.packed for i in items)
     with pytest.raises(PackError):
         out_items(b'[{"subject":"a"', [])
 
